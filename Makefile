@@ -1,0 +1,44 @@
+# Leadloop developer commands. `make help` lists them.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## Show this help.
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  \033[1m%-8s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv (when missing) and install Leadloop with its dev tools.
+
+demo: $(STAMP) ## Simulate a B2B world, load it into ./leadloop.db, summarise, then serve http://127.0.0.1:8000.
+	$(BIN)/leadloop demo
+
+test: $(STAMP) lint ## Lint, type-check, then run the whole test suite (SQLite and PostgreSQL).
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff (lint + format check), mypy, import contracts.
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: $(STAMP) ## Format and auto-fix.
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(STAMP) ## Run the benchmarks and print their figures (see bench/RESULTS.md).
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) bench/ingest.py
+
+clean: ## Remove the demo store.
+	rm -f leadloop.db leadloop.db-wal leadloop.db-shm
+
+.PHONY: help install demo test lint fmt bench clean

@@ -1,0 +1,1 @@
+"""HTTP entry points: FastAPI app factory, one router per resource."""

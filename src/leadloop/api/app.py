@@ -1,0 +1,76 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from leadloop import __version__
+from leadloop.api import errors
+from leadloop.api.deps import KeyCache
+from leadloop.api.routers import meta, tracking
+from leadloop.api.schemas import SegmentBatch, SegmentMessage
+from leadloop.bootstrap import Container
+
+DESCRIPTION = """
+Leadloop closes the loop between B2B marketing and sales.
+
+**Tracking** speaks Segment's HTTP Tracking API, so Segment and RudderStack client
+libraries work unchanged: point their host at this server and use a Leadloop write key.
+Authenticate with HTTP Basic (the key as user name) or `writeKey` in the body.
+Admin endpoints take an admin key as `Authorization: Bearer <key>`.
+"""
+
+
+def create_app(container: Container) -> FastAPI:
+    """Build the app around an already wired :class:`Container`."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        container.writer  # noqa: B018 - start the writer before the first request
+        yield
+        container.close()
+
+    app = FastAPI(
+        title="Leadloop",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.key_cache = KeyCache()
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["POST", "GET", "OPTIONS"],
+        allow_headers=["*"],
+        max_age=86400,
+    )
+    errors.install(app)
+    app.include_router(tracking.router)
+    app.include_router(meta.router)
+    _add_body_schemas(app)
+    return app
+
+
+def _add_body_schemas(app: FastAPI) -> None:
+    """Publish the raw-body models that the tracking routes reference by ``$ref``."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (SegmentMessage, SegmentBatch):
+            extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(extra.pop("$defs", {}))
+            components[model.__name__] = extra
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,64 @@
+"""Map :mod:`leadloop.errors` to HTTP answers with a ``{code, message, detail}`` body."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from leadloop.errors import (
+    AuthError,
+    ConflictError,
+    IllegalTransitionError,
+    LeadloopError,
+    NotFoundError,
+    OverloadedError,
+    PayloadTooLargeError,
+    StoreError,
+    ValidationError,
+)
+
+STATUS: list[tuple[type[LeadloopError], int]] = [
+    (PayloadTooLargeError, 413),
+    (ValidationError, 400),
+    (AuthError, 401),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (IllegalTransitionError, 409),
+    (OverloadedError, 429),
+    (StoreError, 503),
+]
+
+
+def status_for(exc: LeadloopError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def json_response(
+    body: object, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status_code, headers=headers, media_type="application/json"
+    )
+
+
+def error_response(exc: LeadloopError) -> Response:
+    headers = {}
+    if isinstance(exc, OverloadedError):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, StoreError):
+        headers["Retry-After"] = "1"
+    return json_response(
+        {"code": exc.code, "message": exc.message, "detail": exc.detail},
+        status_code=status_for(exc),
+        headers=headers,
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LeadloopError)
+    async def _leadloop_error(_request: Request, exc: LeadloopError) -> Response:
+        return error_response(exc)

@@ -1,0 +1,177 @@
+"""Segment-compatible HTTP Tracking API: ``/v1/batch``, ``/v1/track``, ... and short forms.
+
+Existing Segment and RudderStack clients work unchanged: JSON is read whatever the
+Content-Type, gzip is accepted, the write key comes from Basic auth or the body, unknown
+keys get 401 (clients drop rather than retry), and 200 means the messages are in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from leadloop.api.deps import authenticate, basic_username
+from leadloop.api.errors import error_response, json_response
+from leadloop.api.schemas import ErrorBody, SegmentBatch, SegmentMessage, TrackingAccepted
+from leadloop.bootstrap import Container
+from leadloop.errors import LeadloopError, PayloadTooLargeError, ValidationError
+from leadloop.services.tracking import load_json, parse_body
+from leadloop.store.ingest import Rejected, WriteUnit
+
+logger = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1", tags=["tracking"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Malformed body; nothing stored."},
+    401: {"model": ErrorBody, "description": "Missing or unknown write key; nothing stored."},
+    413: {"model": ErrorBody, "description": "Past a size limit; the body is quarantined."},
+    429: {"model": ErrorBody, "description": "Store busy; retry after `Retry-After` seconds."},
+    503: {"model": ErrorBody, "description": "Store failed; nothing stored, retry."},
+}
+
+
+def _decompress(body: bytes, encoding: str | None, limit: int) -> bytes:
+    if not encoding or encoding.strip().lower() in ("identity", ""):
+        return body
+    if encoding.strip().lower() not in ("gzip", "deflate"):
+        raise ValidationError(f"Content-Encoding {encoding!r} is not supported; use gzip")
+    inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
+    try:
+        out = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        raise ValidationError(f"body is not valid gzip: {exc}") from None
+    if len(out) > limit:
+        raise PayloadTooLargeError(
+            f"decompressed body is over the limit of {limit} bytes", limit=limit
+        )
+    return out
+
+
+def _client_ip(request: Request) -> str | None:
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",", 1)[0].strip()
+    return request.client.host if request.client else None
+
+
+async def _handle(request: Request, implied_type: str | None) -> Response:
+    container: Container = request.app.state.container
+    received_at = datetime.now(UTC)
+    header_key = basic_username(request.headers.get("authorization"))
+    raw = await request.body()
+    source = f"api:{request.url.path}"
+    try:
+        body = _decompress(raw, request.headers.get("content-encoding"), container.limits.max_request_bytes)
+        data = load_json(body, container.limits)
+    except LeadloopError as exc:
+        if header_key:
+            await _quarantine_body(request, header_key, source, exc, raw)
+        return error_response(exc)
+    key = header_key or (data.get("writeKey") if isinstance(data, dict) else None)
+    try:
+        info = authenticate(request, key if isinstance(key, str) else None, scope="write")
+        parsed = parse_body(
+            data,
+            received_at=received_at,
+            implied_type=implied_type,
+            source=source,
+            limits=container.limits,
+            ip=_client_ip(request),
+        )
+    except LeadloopError as exc:
+        return error_response(exc)
+    unit = WriteUnit(info.workspace_id, info.source_id, parsed.messages, parsed.rejected)
+    try:
+        future = container.writer.submit(unit)
+        result = await asyncio.wrap_future(future)
+    except LeadloopError as exc:
+        return error_response(exc)
+    if implied_type is not None and parsed.rejected:
+        reason = parsed.rejected[0].reason
+        status = 413 if "limit" in reason else 400
+        code = "too_large" if status == 413 else "invalid_message"
+        return json_response({"code": code, "message": reason, "detail": {}}, status)
+    logger.debug(
+        "ingest.request",
+        extra={"fields": {"stored": result.stored, "rejected": result.rejected}},
+    )
+    return json_response(
+        {
+            "success": True,
+            "accepted": result.stored + result.duplicates,
+            "duplicates": result.duplicates,
+            "rejected": result.rejected,
+            "errors": [r.reason for r in parsed.rejected],
+        }
+    )
+
+
+async def _quarantine_body(
+    request: Request, key: str, source: str, exc: LeadloopError, raw: bytes
+) -> None:
+    """Keep an unreadable body from a known key, so nothing a client sent is lost unseen."""
+    container: Container = request.app.state.container
+    try:
+        info = authenticate(request, key, scope="write")
+    except LeadloopError:
+        return
+    text = raw[:64_000].decode("utf-8", errors="replace")
+    unit = WriteUnit(info.workspace_id, info.source_id, [], [Rejected(source, exc.message, text)])
+    try:
+        await asyncio.wrap_future(container.writer.submit(unit))
+    except LeadloopError:
+        logger.warning("ingest.quarantine_skipped", extra={"fields": {"reason": exc.code}})
+
+
+def _endpoint(implied_type: str | None) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await _handle(request, implied_type)
+
+    return endpoint
+
+
+def _body_schema(model: type[SegmentMessage] | type[SegmentBatch]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": "JSON, sent with any Content-Type (browsers send text/plain); "
+            "`Content-Encoding: gzip` accepted.",
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}},
+                "text/plain": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}},
+            },
+        }
+    }
+
+
+ROUTES: list[tuple[str, str | None, str]] = [
+    ("batch", None, "Send up to 2,500 messages of any type in one request."),
+    ("track", "track", "Record an action a person took (downloaded a white paper, ...)."),
+    ("identify", "identify", "Tie a person to their traits (name, e-mail, subscribed topic)."),
+    ("page", "page", "Record a page view."),
+    ("screen", "screen", "Record a mobile screen view."),
+    ("group", "group", "Tie a person to an account (company)."),
+    ("alias", "alias", "Merge a previous id into a user id."),
+]
+
+for path, kind, summary in ROUTES:
+    model = SegmentBatch if kind is None else SegmentMessage
+    short = "b" if kind is None else path[0]
+    for url, hidden in ((f"/{path}", False), (f"/{short}", True)):
+        router.add_api_route(
+            url,
+            _endpoint(kind),
+            methods=["POST"],
+            summary=summary if not hidden else f"Short form of /v1/{path} (browser library)",
+            response_model=TrackingAccepted,
+            responses=ERRORS,
+            openapi_extra=_body_schema(model),
+            operation_id=f"{path}_{'short' if hidden else 'post'}",
+        )

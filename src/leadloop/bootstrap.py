@@ -1,0 +1,63 @@
+"""The one composition root: builds every concrete part from a :class:`Settings`.
+
+Nothing else creates engines or reads settings; entry points call :func:`bootstrap`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from leadloop.config import Settings
+from leadloop.services.tracking import Limits
+from leadloop.services.writer import GroupCommitWriter
+from leadloop.store.engine import make_engine
+from leadloop.store.ingest import SqlIngestStore
+from leadloop.store.workspaces import WorkspaceRepository
+
+
+@dataclass
+class Container:
+    """Everything an entry point needs, wired once."""
+
+    settings: Settings
+    engine: Engine
+    workspaces: WorkspaceRepository
+    ingest_store: SqlIngestStore
+    limits: Limits
+    _writer: GroupCommitWriter | None = field(default=None, repr=False)
+
+    @property
+    def writer(self) -> GroupCommitWriter:
+        """The group-commit writer, started on first use."""
+        if self._writer is None:
+            self._writer = GroupCommitWriter(
+                self.ingest_store,
+                max_pending=self.settings.ingest_queue_batches,
+                max_group_messages=self.settings.ingest_group_max_messages,
+            )
+            self._writer.start()
+        return self._writer
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None) -> Container:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    return Container(
+        settings=settings,
+        engine=engine,
+        workspaces=WorkspaceRepository(engine),
+        ingest_store=SqlIngestStore(engine),
+        limits=Limits(
+            max_message_bytes=settings.max_message_bytes,
+            max_request_bytes=settings.max_request_bytes,
+            max_batch_messages=settings.max_batch_messages,
+        ),
+    )

@@ -1,0 +1,1 @@
+"""The `leadloop` command line: one module per command group, Rich output."""

@@ -1,0 +1,1 @@
+"""Pure domain logic: standard library and ``leadloop.errors`` only."""

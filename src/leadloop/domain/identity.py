@@ -1,0 +1,175 @@
+"""Identity resolution: which person (contact) an incoming message belongs to.
+
+A person is seen through identities: device ids (``anonymousId``) and user ids. The rules,
+in the brief's words: anonymous visitors are tracked; when they identify, their whole
+history joins the contact; a second device or an ``alias`` merges two profiles; a contact
+that arrives with the e-mail of an existing contact merges into it. Merging only re-points
+identities, so no event is ever lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from leadloop.domain.accounts import company_domain, domain_from_website
+from leadloop.domain.messages import Message
+from leadloop.domain.traits import display_name, normalise_email, subscribed_topics
+
+
+def dedup_key(message: Message) -> tuple[int, int]:
+    """(client timestamp in epoch ms or 0, signed 64-bit hash of messageId).
+
+    A retried message repeats both; leading with time keeps the unique index append-mostly.
+    """
+    ts = message.original_timestamp
+    ms = int(ts.timestamp() * 1000) if ts is not None else 0
+    digest = hashlib.blake2b(message.message_id.encode(), digest_size=8).digest()
+    return ms, int.from_bytes(digest, "big", signed=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRef:
+    """What resolution needs to know about a contact."""
+
+    id: int
+    known: bool
+    email: str | None
+
+
+class IdentityRepository(Protocol):
+    """The store operations identity resolution runs on, inside one unit of work."""
+
+    def find_identity(self, kind: str, value: str) -> int | None: ...
+    def create_identity(self, kind: str, value: str, contact_id: int) -> int: ...
+    def contact_of(self, identity_id: int) -> ContactRef: ...
+    def create_contact(self, known: bool) -> int: ...
+    def find_contact_by_email(self, email: str) -> int | None: ...
+    def update_contact(
+        self, contact_id: int, *, email: str | None, name: str | None, topics: tuple[str, ...]
+    ) -> None: ...
+    def merge_contacts(self, loser: int, survivor: int) -> None: ...
+    def account_for_domain(self, domain: str) -> int: ...
+    def account_for_group(self, group_id: str, name: str | None, domain: str | None) -> int: ...
+    def set_account(self, contact_id: int, account_id: int, *, override: bool) -> None: ...
+
+
+class IdentityResolver:
+    """Applies the identity rules to one message at a time.
+
+    Identity ids never change once created, so they are cached across units of work; call
+    :meth:`forget` after a rollback.
+    """
+
+    def __init__(self, repo: IdentityRepository, cache_size: int = 200_000) -> None:
+        self.repo = repo
+        self._cache: dict[tuple[str, str], int] = {}
+        self._cache_size = cache_size
+
+    def forget(self) -> None:
+        """Drop cached ids: identities created in a rolled-back transaction do not exist."""
+        self._cache.clear()
+
+    def _find(self, kind: str, value: str) -> int | None:
+        key = (kind, value)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        found = self.repo.find_identity(kind, value)
+        if found is not None:
+            self._remember(key, found)
+        return found
+
+    def _create(self, kind: str, value: str, contact_id: int) -> int:
+        identity_id = self.repo.create_identity(kind, value, contact_id)
+        self._remember((kind, value), identity_id)
+        return identity_id
+
+    def _remember(self, key: tuple[str, str], identity_id: int) -> None:
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        self._cache[key] = identity_id
+
+    def resolve(self, message: Message) -> int:
+        """Return the identity id the message's event belongs to, applying its effects."""
+        if message.type == "alias":
+            return self._alias(message)
+        anon_id = self._anonymous(message.anonymous_id) if message.anonymous_id else None
+        if message.user_id is None:
+            assert anon_id is not None
+            identity_id = anon_id
+        else:
+            identity_id = self._user(message.user_id, anon_id)
+        if message.type == "identify":
+            self._identify(identity_id, message)
+        elif message.type == "group":
+            self._group(identity_id, message)
+        return identity_id
+
+    def _anonymous(self, anonymous_id: str) -> int:
+        found = self._find("anonymous", anonymous_id)
+        if found is not None:
+            return found
+        return self._create("anonymous", anonymous_id, self.repo.create_contact(known=False))
+
+    def _user(self, user_id: str, anon_id: int | None) -> int:
+        """The user's identity; an anonymous device that is not someone else joins it."""
+        found = self._find("user", user_id)
+        device = self.repo.contact_of(anon_id) if anon_id is not None else None
+        if found is None:
+            if device is not None and not device.known:
+                self.repo.update_contact(device.id, email=None, name=None, topics=())
+                return self._create("user", user_id, device.id)
+            return self._create("user", user_id, self.repo.create_contact(known=True))
+        if device is not None and not device.known:
+            person = self.repo.contact_of(found)
+            if person.id != device.id:
+                self.repo.merge_contacts(loser=device.id, survivor=person.id)
+        return found
+
+    def _alias(self, message: Message) -> int:
+        assert message.user_id is not None and message.previous_id is not None
+        target = self._user(message.user_id, None)
+        previous = self._find("user", message.previous_id)
+        if previous is None:
+            previous = self._find("anonymous", message.previous_id)
+        person = self.repo.contact_of(target)
+        if previous is None:
+            self._create("anonymous", message.previous_id, person.id)
+            return target
+        other = self.repo.contact_of(previous)
+        if other.id != person.id:
+            self.repo.merge_contacts(loser=other.id, survivor=person.id)
+        return target
+
+    def _identify(self, identity_id: int, message: Message) -> None:
+        traits = {**message.context.get("traits", {}), **message.traits}
+        person = self.repo.contact_of(identity_id)
+        email = normalise_email(traits.get("email"))
+        if email is not None and email != person.email:
+            owner = self.repo.find_contact_by_email(email)
+            if owner is not None and owner != person.id:
+                self.repo.merge_contacts(loser=person.id, survivor=owner)
+                person = self.repo.contact_of(identity_id)
+                email = None
+        self.repo.update_contact(
+            person.id,
+            email=email,
+            name=display_name(traits),
+            topics=subscribed_topics(traits) if ("topic" in traits or "topics" in traits) else (),
+        )
+        domain = company_domain(email or person.email)
+        if domain is not None:
+            self.repo.set_account(person.id, self.repo.account_for_domain(domain), override=False)
+
+    def _group(self, identity_id: int, message: Message) -> None:
+        assert message.group_id is not None
+        traits = message.traits
+        name = traits.get("name") if isinstance(traits.get("name"), str) else None
+        domain = domain_from_website(traits.get("domain")) or domain_from_website(
+            traits.get("website")
+        )
+        account = self.repo.account_for_group(message.group_id, name, domain)
+        person = self.repo.contact_of(identity_id)
+        self.repo.set_account(person.id, account, override=True)

@@ -1,0 +1,96 @@
+"""Group commit: one writer thread turns many concurrent requests into few transactions.
+
+Each request waits until the transaction holding its messages has committed, so a client
+never hears 200 for a message that is not in the store. A bounded queue gives
+back-pressure: when it is full the API answers 429 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from leadloop.errors import OverloadedError
+from leadloop.store.ingest import SqlIngestStore, WriteResult, WriteUnit
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Job:
+    unit: WriteUnit
+    future: Future[WriteResult]
+
+
+class GroupCommitWriter:
+    """Owns the only write path of a server process to the events table."""
+
+    def __init__(
+        self, store: SqlIngestStore, *, max_pending: int = 256, max_group_messages: int = 5000
+    ) -> None:
+        self.store = store
+        self.max_group_messages = max_group_messages
+        self._queue: queue.Queue[_Job | None] = queue.Queue(maxsize=max_pending)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="leadloop-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def submit(self, unit: WriteUnit) -> Future[WriteResult]:
+        """Queue a unit; raise :class:`OverloadedError` when the queue is full."""
+        future: Future[WriteResult] = Future()
+        try:
+            self._queue.put_nowait(_Job(unit, future))
+        except queue.Full:
+            raise OverloadedError(
+                "the store is behind; retry this batch shortly", retry_after=1
+            ) from None
+        return future
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            group = [job]
+            size = len(job.unit.messages)
+            stop = False
+            while size < self.max_group_messages:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                group.append(more)
+                size += len(more.unit.messages)
+            self._commit(group)
+            if stop:
+                return
+
+    def _commit(self, group: list[_Job]) -> None:
+        try:
+            results = self.store.write([j.unit for j in group])
+        except Exception as exc:  # every waiter must hear about the failure
+            if len(group) > 1:
+                # One bad request must not fail its neighbours: retry each on its own.
+                for job in group:
+                    self._commit([job])
+                return
+            logger.exception("ingest.write_failed", extra={"fields": {"requests": 1}})
+            group[0].future.set_exception(exc)
+            return
+        for job, result in zip(group, results, strict=True):
+            job.future.set_result(result)

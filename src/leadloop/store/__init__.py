@@ -1,0 +1,1 @@
+"""The operational store: SQLAlchemy tables, repositories and migrations (SQLite, PostgreSQL)."""

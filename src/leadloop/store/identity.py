@@ -1,0 +1,186 @@
+"""SQL implementation of the identity repository, bound to one open transaction."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import Connection, and_, select, update
+
+from leadloop.domain.identity import ContactRef
+from leadloop.store.engine import utcnow
+from leadloop.store.tables import accounts, contacts, identities
+
+
+class SqlIdentityRepository:
+    """Identity and contact operations for one workspace inside the caller's transaction."""
+
+    def __init__(self, workspace_id: int) -> None:
+        self.workspace_id = workspace_id
+        self.conn: Connection | None = None
+
+    def bind(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @property
+    def _c(self) -> Connection:
+        assert self.conn is not None, "bind() the repository to a transaction first"
+        return self.conn
+
+    def find_identity(self, kind: str, value: str) -> int | None:
+        row = self._c.execute(
+            select(identities.c.id).where(
+                identities.c.workspace_id == self.workspace_id,
+                identities.c.kind == kind,
+                identities.c.value == value,
+            )
+        ).first()
+        return None if row is None else int(row[0])
+
+    def create_identity(self, kind: str, value: str, contact_id: int) -> int:
+        result = self._c.execute(
+            identities.insert().values(
+                workspace_id=self.workspace_id,
+                kind=kind,
+                value=value,
+                contact_id=contact_id,
+                created_at=utcnow(),
+            )
+        )
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def contact_of(self, identity_id: int) -> ContactRef:
+        row = self._c.execute(
+            select(contacts.c.id, contacts.c.status, contacts.c.email)
+            .select_from(identities.join(contacts, identities.c.contact_id == contacts.c.id))
+            .where(identities.c.id == identity_id)
+        ).one()
+        return ContactRef(id=int(row.id), known=row.status == "known", email=row.email)
+
+    def create_contact(self, known: bool) -> int:
+        now = utcnow()
+        result = self._c.execute(
+            contacts.insert().values(
+                workspace_id=self.workspace_id,
+                status="known" if known else "anonymous",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def find_contact_by_email(self, email: str) -> int | None:
+        row = self._c.execute(
+            select(contacts.c.id).where(
+                contacts.c.workspace_id == self.workspace_id, contacts.c.email == email
+            )
+        ).first()
+        return None if row is None else int(row[0])
+
+    def update_contact(
+        self, contact_id: int, *, email: str | None, name: str | None, topics: tuple[str, ...]
+    ) -> None:
+        row = self._c.execute(
+            select(contacts.c.email, contacts.c.topics_json).where(contacts.c.id == contact_id)
+        ).one()
+        values: dict[str, object] = {"status": "known", "updated_at": utcnow()}
+        if email is not None and email != row.email:
+            values["email"] = email
+        if name is not None:
+            values["name"] = name
+        if topics:
+            merged = sorted(set(orjson.loads(row.topics_json or "[]")) | set(topics))
+            values["topics_json"] = orjson.dumps(merged).decode()
+        self._c.execute(update(contacts).where(contacts.c.id == contact_id).values(**values))
+
+    def merge_contacts(self, loser: int, survivor: int) -> None:
+        """Fold ``loser`` into ``survivor``: identities move, fields fill gaps, nothing is lost."""
+        c = self._c
+        lose = c.execute(select(contacts).where(contacts.c.id == loser)).one()
+        keep = c.execute(select(contacts).where(contacts.c.id == survivor)).one()
+        now = utcnow()
+        c.execute(
+            update(identities).where(identities.c.contact_id == loser).values(contact_id=survivor)
+        )
+        c.execute(
+            update(contacts)
+            .where(contacts.c.merged_into_id == loser)
+            .values(merged_into_id=survivor, updated_at=now)
+        )
+        c.execute(
+            update(contacts)
+            .where(contacts.c.id == loser)
+            .values(merged_into_id=survivor, email=None, updated_at=now)
+        )
+        topics = sorted(
+            set(orjson.loads(keep.topics_json or "[]")) | set(orjson.loads(lose.topics_json or "[]"))
+        )
+        known = keep.status == "known" or lose.status == "known"
+        c.execute(
+            update(contacts)
+            .where(contacts.c.id == survivor)
+            .values(
+                email=keep.email or lose.email,
+                name=keep.name or lose.name,
+                account_id=keep.account_id or lose.account_id,
+                topics_json=orjson.dumps(topics).decode() if topics else None,
+                status="known" if known else "anonymous",
+                updated_at=now,
+            )
+        )
+
+    def account_for_domain(self, domain: str) -> int:
+        row = self._c.execute(
+            select(accounts.c.id).where(
+                accounts.c.workspace_id == self.workspace_id, accounts.c.domain == domain
+            )
+        ).first()
+        if row is not None:
+            return int(row[0])
+        return self._new_account(domain=domain, group_id=None, name=None)
+
+    def account_for_group(self, group_id: str, name: str | None, domain: str | None) -> int:
+        ws = accounts.c.workspace_id == self.workspace_id
+        row = self._c.execute(
+            select(accounts.c.id, accounts.c.name, accounts.c.domain).where(
+                ws, accounts.c.group_id == group_id
+            )
+        ).first()
+        if row is None and domain is not None:
+            row = self._c.execute(
+                select(accounts.c.id, accounts.c.name, accounts.c.domain).where(
+                    ws, accounts.c.domain == domain, accounts.c.group_id.is_(None)
+                )
+            ).first()
+        if row is None:
+            taken = domain is not None and self._c.execute(
+                select(accounts.c.id).where(ws, accounts.c.domain == domain)
+            ).first()
+            return self._new_account(domain=None if taken else domain, group_id=group_id, name=name)
+        self._c.execute(
+            update(accounts)
+            .where(accounts.c.id == row.id)
+            .values(group_id=group_id, name=name or row.name, updated_at=utcnow())
+        )
+        return int(row.id)
+
+    def _new_account(self, *, domain: str | None, group_id: str | None, name: str | None) -> int:
+        now = utcnow()
+        result = self._c.execute(
+            accounts.insert().values(
+                workspace_id=self.workspace_id,
+                domain=domain,
+                group_id=group_id,
+                name=name or domain,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def set_account(self, contact_id: int, account_id: int, *, override: bool) -> None:
+        cond = contacts.c.id == contact_id
+        if not override:
+            cond = and_(cond, contacts.c.account_id.is_(None))
+        self._c.execute(update(contacts).where(cond).values(account_id=account_id))

@@ -1,0 +1,154 @@
+"""Durable writes of tracking messages: identity resolution, dedup and quarantine in one
+transaction, so that a batch is either wholly stored or not acknowledged at all."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from leadloop.domain.identity import IdentityResolver, dedup_key
+from leadloop.domain.messages import Message
+from leadloop.errors import StoreError
+from leadloop.store.engine import db_time, is_sqlite, utcnow
+from leadloop.store.identity import SqlIdentityRepository
+
+logger = logging.getLogger(__name__)
+
+EVENT_COLUMNS = (
+    "workspace_id", "source_id", "dedup_ts", "dedup_hash", "message_id", "identity_id",
+    "type", "event", "timestamp", "received_at", "payload_json", "dropped_traits",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record refused with its reason; kept in quarantine, never silently dropped."""
+
+    source: str
+    reason: str
+    raw: str
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class WriteUnit:
+    """One request's worth of messages (or one import chunk) for one workspace source."""
+
+    workspace_id: int
+    source_id: int
+    messages: Sequence[Message]
+    rejected: Sequence[Rejected] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    stored: int
+    duplicates: int
+    rejected: int
+
+
+def _insert_sql(engine: Engine, table: str, columns: Sequence[str], conflict: bool) -> str:
+    mark = "?" if is_sqlite(engine) else "%s"
+    cols = ", ".join(columns)
+    marks = ", ".join([mark] * len(columns))
+    tail = " ON CONFLICT DO NOTHING" if conflict else ""
+    return f"INSERT INTO {table} ({cols}) VALUES ({marks}){tail}"
+
+
+class SqlIngestStore:
+    """Writes batches of messages; one instance per process (it caches identity ids)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._resolvers: dict[int, tuple[IdentityResolver, SqlIdentityRepository]] = {}
+        self._event_sql = _insert_sql(engine, "events", EVENT_COLUMNS, conflict=True)
+        self._quarantine_sql = _insert_sql(
+            engine,
+            "quarantine",
+            ("workspace_id", "source", "line", "reason", "raw", "received_at"),
+            conflict=False,
+        )
+
+    def _resolver(self, workspace_id: int, conn: Connection) -> IdentityResolver:
+        pair = self._resolvers.get(workspace_id)
+        if pair is None:
+            repo = SqlIdentityRepository(workspace_id)
+            pair = (IdentityResolver(repo), repo)
+            self._resolvers[workspace_id] = pair
+        pair[1].bind(conn)
+        return pair[0]
+
+    def write(self, units: Sequence[WriteUnit]) -> list[WriteResult]:
+        """Store every unit in one transaction; raise :class:`StoreError` and store nothing
+        when any part fails."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(sqlite_immediate=True)
+                with conn.begin():
+                    results = [self._write_unit(conn, unit) for unit in units]
+        except SQLAlchemyError as exc:
+            for resolver, _repo in self._resolvers.values():
+                resolver.forget()
+            logger.error("ingest.write_failed", extra={"fields": {"error": str(exc)[:200]}})
+            raise StoreError(f"could not store the batch: {exc.__class__.__name__}") from exc
+        except BaseException:
+            for resolver, _repo in self._resolvers.values():
+                resolver.forget()
+            raise
+        return results
+
+    def _write_unit(self, conn: Connection, unit: WriteUnit) -> WriteResult:
+        resolver = self._resolver(unit.workspace_id, conn)
+        rows = [self._row(unit, m, resolver.resolve(m)) for m in unit.messages]
+        stored = 0
+        if rows:
+            cursor = conn.exec_driver_sql(self._event_sql, rows)  # type: ignore[arg-type]
+            stored = max(cursor.rowcount, 0)
+        if unit.rejected:
+            self._quarantine(conn, unit.workspace_id, unit.rejected)
+        return WriteResult(
+            stored=stored, duplicates=len(rows) - stored, rejected=len(unit.rejected)
+        )
+
+    def _row(self, unit: WriteUnit, m: Message, identity_id: int) -> tuple[Any, ...]:
+        ts, digest = dedup_key(m)
+        engine = self.engine
+        return (
+            unit.workspace_id,
+            unit.source_id,
+            ts,
+            digest,
+            m.message_id,
+            identity_id,
+            m.type,
+            m.event if m.type == "track" else m.name,
+            db_time(engine, m.timestamp),
+            db_time(engine, m.received_at),
+            orjson.dumps(m.payload()).decode(),
+            ",".join(m.dropped_traits) if m.dropped_traits else None,
+        )
+
+    def _quarantine(
+        self, conn: Connection, workspace_id: int | None, rejected: Sequence[Rejected]
+    ) -> None:
+        now = db_time(self.engine, utcnow())
+        rows = [(workspace_id, r.source, r.line, r.reason, r.raw, now) for r in rejected]
+        conn.exec_driver_sql(self._quarantine_sql, rows)  # type: ignore[arg-type]
+
+    def quarantine(self, workspace_id: int | None, rejected: Sequence[Rejected]) -> None:
+        """Keep records that never reached a unit (bad key, unreadable body) with their reason."""
+        with self.engine.connect() as conn:
+            conn.execution_options(sqlite_immediate=True)
+            with conn.begin():
+                self._quarantine(conn, workspace_id, rejected)
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()

@@ -1,0 +1,170 @@
+"""Shared fixtures: a real store on SQLite and on PostgreSQL, a real app, a real server.
+
+The PostgreSQL half skips with a visible reason only when no server answers on
+127.0.0.1:5432 (database ``test``; override with ``LEADLOOP_TEST_PG_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from leadloop.bootstrap import Container, bootstrap
+from leadloop.config import Settings
+from leadloop.store.migrate import upgrade
+
+PG_URL = os.environ.get("LEADLOOP_TEST_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def _pg_reason() -> str | None:
+    try:
+        engine = create_engine(PG_URL)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure means: no usable server
+        return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}: {str(exc)[:120]}"
+    return None
+
+
+_PG_SKIP = _pg_reason()
+
+
+@dataclass
+class StoreHandle:
+    """A migrated, empty store and the URL a separate process can use to reach it."""
+
+    url: str
+    kind: str
+
+    def container(self, **overrides: object) -> Container:
+        return bootstrap(Settings(database_url=self.url, **overrides))  # type: ignore[arg-type]
+
+
+def _sqlite_store(tmp_path: Path) -> Iterator[StoreHandle]:
+    url = f"sqlite:///{tmp_path / 'leadloop.db'}"
+    c = bootstrap(Settings(database_url=url))
+    upgrade(c.engine)
+    c.close()
+    yield StoreHandle(url, "sqlite")
+
+
+def _pg_store() -> Iterator[StoreHandle]:
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    c = bootstrap(Settings(database_url=url))
+    upgrade(c.engine)
+    c.close()
+    try:
+        yield StoreHandle(url, "postgresql")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreHandle]:
+    """An empty, migrated store; every test using it runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield from _sqlite_store(tmp_path)
+    else:
+        yield from _pg_store()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[StoreHandle]:
+    yield from _sqlite_store(tmp_path)
+
+
+@pytest.fixture
+def container(store: StoreHandle) -> Iterator[Container]:
+    c = store.container()
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+@dataclass
+class Workspace:
+    id: int
+    write_key: str
+    admin_key: str
+
+
+@pytest.fixture
+def workspace(container: Container) -> Workspace:
+    ws = container.workspaces.create_workspace("acme")
+    return Workspace(
+        ws,
+        container.workspaces.create_key(ws, scope="write", source="website"),
+        container.workspaces.create_key(ws, scope="admin"),
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def start_server(database_url: str, log: Path) -> Server:
+    """Run `leadloop serve` in its own process, as a user would, and wait until it answers."""
+    port = free_port()
+    env = {**os.environ, "LEADLOOP_DATABASE_URL": database_url, "LEADLOOP_LOG_LEVEL": "WARNING"}
+    handle = log.open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leadloop.cli.main", "serve", "--port", str(port)],
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return Server(f"http://127.0.0.1:{port}", proc, log)
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"server did not start:\n{log.read_text()}")
+
+
+@pytest.fixture
+def server(store: StoreHandle, workspace: Workspace, tmp_path: Path) -> Iterator[Server]:
+    srv = start_server(store.url, tmp_path / "server.log")
+    try:
+        yield srv
+    finally:
+        srv.process.terminate()
+        try:
+            srv.process.wait(10)
+        except subprocess.TimeoutExpired:
+            srv.process.kill()
