@@ -33,6 +33,9 @@ def open_container(database_url: str | None = None) -> Iterator[Container]:
 
 
 DatabaseOption = typer.Option(
-    None, "--database-url", envvar="LEADLOOP_DATABASE_URL", help="Store URL (default: ./leadloop.db)."
+    None,
+    "--database-url",
+    envvar="LEADLOOP_DATABASE_URL",
+    help="Store URL (default: ./leadloop.db).",
 )
 WorkspaceOption = typer.Option("demo", "--workspace", "-w", help="Workspace slug.")

@@ -18,7 +18,7 @@ def upgrade_cmd(
     """Bring the schema to the newest revision (creates every table on a new store)."""
     with open_container(database_url) as c:
         upgrade(c.engine, revision)
-        console.print(f"schema at revision [bold]{current_revision(c.engine)}[/] ({c.engine.url.render_as_string()})")
+        console.print(f"schema at revision [bold]{current_revision(c.engine)}[/]")
 
 
 @app.command("current")

@@ -209,11 +209,8 @@ def parse_message(
         if not isinstance(event, str) or not event.strip():
             raise InvalidMessageError("track needs a non-empty event name", field="event")
         event = event.strip()
-    name = raw.get("name")
-    if kind in ("page", "screen"):
-        name = name if isinstance(name, str) else None
-    else:
-        name = None
+    name = raw.get("name") if kind in ("page", "screen") else None
+    name = name if isinstance(name, str) else None
     properties = _object(raw, "properties")
     traits_in = _object(raw, "traits")
     if kind == "group":

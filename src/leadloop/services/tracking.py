@@ -111,8 +111,7 @@ def _parse_items(
             out.rejected.append(
                 Rejected(
                     source,
-                    f"message {index} is {len(raw)} bytes; the limit is "
-                    f"{limits.max_message_bytes}",
+                    f"message {index} is {len(raw)} bytes; the limit is {limits.max_message_bytes}",
                     raw[:2000],
                     index,
                 )

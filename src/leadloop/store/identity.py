@@ -113,7 +113,8 @@ class SqlIdentityRepository:
             .values(merged_into_id=survivor, email=None, updated_at=now)
         )
         topics = sorted(
-            set(orjson.loads(keep.topics_json or "[]")) | set(orjson.loads(lose.topics_json or "[]"))
+            set(orjson.loads(keep.topics_json or "[]"))
+            | set(orjson.loads(lose.topics_json or "[]"))
         )
         known = keep.status == "known" or lose.status == "known"
         c.execute(
@@ -153,9 +154,12 @@ class SqlIdentityRepository:
                 )
             ).first()
         if row is None:
-            taken = domain is not None and self._c.execute(
-                select(accounts.c.id).where(ws, accounts.c.domain == domain)
-            ).first()
+            taken = (
+                domain is not None
+                and self._c.execute(
+                    select(accounts.c.id).where(ws, accounts.c.domain == domain)
+                ).first()
+            )
             return self._new_account(domain=None if taken else domain, group_id=group_id, name=name)
         self._c.execute(
             update(accounts)

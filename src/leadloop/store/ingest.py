@@ -109,7 +109,7 @@ class SqlIngestStore:
         rows = [self._row(unit, m, resolver.resolve(m)) for m in unit.messages]
         stored = 0
         if rows:
-            cursor = conn.exec_driver_sql(self._event_sql, rows)  # type: ignore[arg-type]
+            cursor = conn.exec_driver_sql(self._event_sql, rows)
             stored = max(cursor.rowcount, 0)
         if unit.rejected:
             self._quarantine(conn, unit.workspace_id, unit.rejected)
@@ -140,7 +140,7 @@ class SqlIngestStore:
     ) -> None:
         now = db_time(self.engine, utcnow())
         rows = [(workspace_id, r.source, r.line, r.reason, r.raw, now) for r in rejected]
-        conn.exec_driver_sql(self._quarantine_sql, rows)  # type: ignore[arg-type]
+        conn.exec_driver_sql(self._quarantine_sql, rows)
 
     def quarantine(self, workspace_id: int | None, rejected: Sequence[Rejected]) -> None:
         """Keep records that never reached a unit (bad key, unreadable body) with their reason."""

@@ -21,7 +21,7 @@ class Summary:
 
 def workspace_summary(engine: Engine, workspace_id: int) -> Summary:
     with engine.connect() as conn:
-        by_status = dict(
+        by_status: dict[str, int] = dict(
             conn.execute(
                 select(contacts.c.status, func.count())
                 .where(contacts.c.workspace_id == workspace_id, contacts.c.merged_into_id.is_(None))
@@ -31,7 +31,7 @@ def workspace_summary(engine: Engine, workspace_id: int) -> Summary:
         n_accounts = conn.execute(
             select(func.count()).where(accounts.c.workspace_id == workspace_id)
         ).scalar_one()
-        by_type = dict(
+        by_type: dict[str, int] = dict(
             conn.execute(
                 select(events.c.type, func.count())
                 .where(events.c.workspace_id == workspace_id)
@@ -46,7 +46,7 @@ def workspace_summary(engine: Engine, workspace_id: int) -> Summary:
         contacts_known=int(by_status.get("known", 0)),
         contacts_anonymous=int(by_status.get("anonymous", 0)),
         accounts=int(n_accounts),
-        events=sum(int(v) for v in by_type.values()),
+        events=sum(by_type.values()),
         events_by_type={str(k): int(v) for k, v in by_type.items()},
         quarantined=int(n_quarantine),
     )

@@ -17,9 +17,7 @@ router = APIRouter()
 @router.get("/health", response_model=Health, tags=["meta"])
 def health(container: ContainerDep) -> Health:
     """Liveness: the process answers and knows its store."""
-    return Health(
-        status="ok", database=container.engine.dialect.name, version=__version__
-    )
+    return Health(status="ok", database=container.engine.dialect.name, version=__version__)
 
 
 @router.get(

@@ -68,7 +68,9 @@ async def _handle(request: Request, implied_type: str | None) -> Response:
     raw = await request.body()
     source = f"api:{request.url.path}"
     try:
-        body = _decompress(raw, request.headers.get("content-encoding"), container.limits.max_request_bytes)
+        body = _decompress(
+            raw, request.headers.get("content-encoding"), container.limits.max_request_bytes
+        )
         data = load_json(body, container.limits)
     except LeadloopError as exc:
         if header_key:
