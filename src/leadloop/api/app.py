@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -74,3 +75,17 @@ def _add_body_schemas(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` and multi-worker serving: settings from the environment."""
+    from leadloop.bootstrap import bootstrap
+    from leadloop.config import Settings
+    from leadloop.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    # Ingest allocates many short-lived objects: collect the young generation less often.
+    gc.set_threshold(50_000, 20, 20)
+    gc.freeze()
+    return create_app(bootstrap(settings))

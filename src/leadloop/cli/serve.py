@@ -1,11 +1,12 @@
-"""`leadloop serve`: the API (tracking + admin) on one uvicorn worker."""
+"""`leadloop serve`: the API (tracking + admin) under uvicorn."""
 
 from __future__ import annotations
+
+import os
 
 import typer
 import uvicorn
 
-from leadloop.api.app import create_app
 from leadloop.bootstrap import bootstrap
 from leadloop.cli.context import DatabaseOption, console
 from leadloop.config import Settings
@@ -16,15 +17,27 @@ from leadloop.store.migrate import upgrade
 def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default 8000)."),
+    workers: int = typer.Option(
+        1, min=1, help="Worker processes; each has its own group-commit writer."
+    ),
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Serve the tracking API, the admin API and the docs page until Ctrl-C."""
-    settings = Settings(database_url=database_url) if database_url else Settings()
+    if database_url:
+        os.environ["LEADLOOP_DATABASE_URL"] = database_url
+    settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     container = bootstrap(settings)
     upgrade(container.engine)
-    app = create_app(container)
+    container.close()
     host = host or settings.host
     port = port or settings.port
     console.print(f"Leadloop API on [bold]http://{host}:{port}[/]  docs: http://{host}:{port}/docs")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(
+        "leadloop.api.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )

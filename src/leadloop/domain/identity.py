@@ -42,6 +42,11 @@ class IdentityRepository(Protocol):
     """The store operations identity resolution runs on, inside one unit of work."""
 
     def find_identity(self, kind: str, value: str) -> int | None: ...
+    def find_identities(self, kind: str, values: list[str]) -> dict[str, int]: ...
+    def create_people(self, kind: str, values: list[str]) -> dict[str, int]:
+        """One new contact per value (known for user ids), each with its identity."""
+        ...
+
     def create_identity(self, kind: str, value: str, contact_id: int) -> int: ...
     def contact_of(self, identity_id: int) -> ContactRef: ...
     def create_contact(self, known: bool) -> int: ...
@@ -55,6 +60,18 @@ class IdentityRepository(Protocol):
     def set_account(self, contact_id: int, account_id: int, *, override: bool) -> None: ...
 
 
+_PLAIN = frozenset({"track", "page", "screen"})
+
+
+def _keys(m: Message) -> list[tuple[str, str]]:
+    keys = []
+    if m.anonymous_id is not None:
+        keys.append(("anonymous", m.anonymous_id))
+    if m.user_id is not None:
+        keys.append(("user", m.user_id))
+    return keys
+
+
 class IdentityResolver:
     """Applies the identity rules to one message at a time.
 
@@ -66,10 +83,42 @@ class IdentityResolver:
         self.repo = repo
         self._cache: dict[tuple[str, str], int] = {}
         self._cache_size = cache_size
+        self._linked: set[tuple[int, int]] = set()
 
     def forget(self) -> None:
         """Drop cached ids: identities created in a rolled-back transaction do not exist."""
         self._cache.clear()
+        self._linked.clear()
+
+    def prepare(self, messages: list[Message]) -> None:
+        """Look up every unseen id of a batch at once and create the plainly new ones in bulk.
+
+        Equivalent to resolving one by one: an id whose first appearance is a plain
+        page/track/screen from one id gets a new person either way; ids that first appear
+        in identify/alias/group or beside a second id are left to :meth:`resolve`.
+        """
+        first: dict[tuple[str, str], bool] = {}
+        cache = self._cache
+        for m in messages:
+            plain = m.type in _PLAIN and (m.anonymous_id is None) != (m.user_id is None)
+            for key in _keys(m):
+                if key not in cache and key not in first:
+                    first[key] = plain
+        if not first:
+            return
+        if len(cache) + len(first) >= self._cache_size:
+            self.forget()
+        for kind in ("anonymous", "user"):
+            wanted = [v for (k, v) in first if k == kind]
+            if not wanted:
+                continue
+            found = self.repo.find_identities(kind, wanted)
+            for value, identity_id in found.items():
+                cache[(kind, value)] = identity_id
+            new = [v for v in wanted if v not in found and first[(kind, v)]]
+            if new:
+                for value, identity_id in self.repo.create_people(kind, new).items():
+                    cache[(kind, value)] = identity_id
 
     def _find(self, kind: str, value: str) -> int | None:
         key = (kind, value)
@@ -88,7 +137,7 @@ class IdentityResolver:
 
     def _remember(self, key: tuple[str, str], identity_id: int) -> None:
         if len(self._cache) >= self._cache_size:
-            self._cache.clear()
+            self.forget()
         self._cache[key] = identity_id
 
     def resolve(self, message: Message) -> int:
@@ -116,6 +165,10 @@ class IdentityResolver:
     def _user(self, user_id: str, anon_id: int | None) -> int:
         """The user's identity; an anonymous device that is not someone else joins it."""
         found = self._find("user", user_id)
+        if found is not None and anon_id is not None:
+            if (anon_id, found) in self._linked:
+                return found
+            self._linked.add((anon_id, found))
         device = self.repo.contact_of(anon_id) if anon_id is not None else None
         if found is None:
             if device is not None and not device.known:

@@ -28,9 +28,13 @@ SHORT_TYPES: Final = {
 MAX_ID_LENGTH: Final = 255
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Message:
-    """One validated tracking message, ready to store."""
+    """One validated tracking message, ready to store.
+
+    Not frozen: a frozen dataclass costs a setattr call per field, and a server builds
+    tens of thousands of these a second. Treat instances as values all the same.
+    """
 
     type: str
     message_id: str
@@ -74,14 +78,10 @@ class Message:
         if self.group_id is not None:
             body["groupId"] = self.group_id
         if self.original_timestamp is not None:
-            body["originalTimestamp"] = _iso(self.original_timestamp)
+            body["originalTimestamp"] = self.original_timestamp.isoformat()
         if self.sent_at is not None:
-            body["sentAt"] = _iso(self.sent_at)
+            body["sentAt"] = self.sent_at.isoformat()
         return body
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def parse_timestamp(value: object, field_name: str) -> datetime | None:
@@ -105,7 +105,12 @@ def parse_timestamp(value: object, field_name: str) -> datetime | None:
         ) from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise InvalidMessageError(
+            f"{field_name} is out of range: {value[:40]!r}", field=field_name
+        ) from None
 
 
 def corrected_timestamp(
@@ -120,7 +125,13 @@ def corrected_timestamp(
         return received_at
     if sent_at is None:
         return original
-    return received_at - (sent_at - original)
+    try:
+        return received_at - (sent_at - original)
+    except OverflowError:
+        raise InvalidMessageError(
+            "timestamp and sentAt are too far apart to correct the clock skew",
+            field="timestamp",
+        ) from None
 
 
 def _optional_id(raw: dict[str, Any], key: str) -> str | None:
@@ -151,9 +162,14 @@ def _merged(batch_level: dict[str, Any] | None, item: dict[str, Any]) -> dict[st
 
 
 def _filtered_context(context: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    traits = context.get("traits")
-    if not isinstance(traits, dict):
+    if "traits" not in context:
         return context, ()
+    traits = context["traits"]
+    if traits is None:
+        return {k: v for k, v in context.items() if k != "traits"}, ()
+    if not isinstance(traits, dict):
+        # Kept as is, a string or list here would slip past passive profiling.
+        raise InvalidMessageError("context.traits must be a JSON object", field="context.traits")
     kept, dropped = split_traits(traits)
     out = dict(context)
     if kept:

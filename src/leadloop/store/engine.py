@@ -53,8 +53,10 @@ def utcnow() -> datetime:
 
 def db_time(engine: Engine, value: datetime) -> Any:
     """A timestamp as the driver-level insert expects it, matching SQLAlchemy's own format."""
-    if is_sqlite(engine):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if engine.dialect.name == "sqlite":
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
     return value
 
 

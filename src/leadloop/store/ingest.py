@@ -21,6 +21,9 @@ from leadloop.store.identity import SqlIdentityRepository
 
 logger = logging.getLogger(__name__)
 
+COPY_THRESHOLD = 2000
+"""Units at least this large go through COPY on PostgreSQL; smaller ones use executemany."""
+
 EVENT_COLUMNS = (
     "workspace_id", "source_id", "dedup_ts", "dedup_hash", "message_id", "identity_id",
     "type", "event", "timestamp", "received_at", "payload_json", "dropped_traits",
@@ -106,9 +109,14 @@ class SqlIngestStore:
 
     def _write_unit(self, conn: Connection, unit: WriteUnit) -> WriteResult:
         resolver = self._resolver(unit.workspace_id, conn)
-        rows = [self._row(unit, m, resolver.resolve(m)) for m in unit.messages]
+        messages = list(unit.messages)
+        resolver.prepare(messages)
+        received: dict[datetime, Any] = {}
+        rows = [self._row(unit, m, resolver.resolve(m), received) for m in messages]
         stored = 0
-        if rows:
+        if rows and len(rows) >= COPY_THRESHOLD and not is_sqlite(self.engine):
+            stored = self._copy_events(conn, rows)
+        elif rows:
             cursor = conn.exec_driver_sql(self._event_sql, rows)
             stored = max(cursor.rowcount, 0)
         if unit.rejected:
@@ -117,9 +125,35 @@ class SqlIngestStore:
             stored=stored, duplicates=len(rows) - stored, rejected=len(unit.rejected)
         )
 
-    def _row(self, unit: WriteUnit, m: Message, identity_id: int) -> tuple[Any, ...]:
+    def _copy_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+        """PostgreSQL bulk path: COPY into a temporary stage, then one deduplicating insert."""
+        cols = ", ".join(EVENT_COLUMNS)
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS events_stage ON COMMIT DELETE ROWS "
+            f"AS SELECT {cols} FROM events WITH NO DATA"
+        )
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY events_stage ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(
+                f"INSERT INTO events ({cols}) SELECT {cols} FROM events_stage "
+                "ON CONFLICT DO NOTHING"
+            )
+            stored = max(cur.rowcount, 0)
+            cur.execute("TRUNCATE events_stage")
+        return stored
+
+    def _row(
+        self, unit: WriteUnit, m: Message, identity_id: int, received: dict[datetime, Any]
+    ) -> tuple[Any, ...]:
         ts, digest = dedup_key(m)
         engine = self.engine
+        received_at = received.get(m.received_at)
+        if received_at is None:
+            received_at = received[m.received_at] = db_time(engine, m.received_at)
         return (
             unit.workspace_id,
             unit.source_id,
@@ -130,7 +164,7 @@ class SqlIngestStore:
             m.type,
             m.event if m.type == "track" else m.name,
             db_time(engine, m.timestamp),
-            db_time(engine, m.received_at),
+            received_at,
             orjson.dumps(m.payload()).decode(),
             ",".join(m.dropped_traits) if m.dropped_traits else None,
         )
@@ -148,7 +182,3 @@ class SqlIngestStore:
             conn.execution_options(sqlite_immediate=True)
             with conn.begin():
                 self._quarantine(conn, workspace_id, rejected)
-
-
-def iso(value: datetime) -> str:
-    return value.isoformat()
