@@ -137,13 +137,13 @@ def start_server(database_url: str, log: Path) -> Server:
     """Run `leadloop serve` in its own process, as a user would, and wait until it answers."""
     port = free_port()
     env = {**os.environ, "LEADLOOP_DATABASE_URL": database_url, "LEADLOOP_LOG_LEVEL": "WARNING"}
-    handle = log.open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "leadloop.cli.main", "serve", "--port", str(port)],
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as handle:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "leadloop.cli.main", "serve", "--port", str(port)],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:

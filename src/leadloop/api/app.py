@@ -71,6 +71,21 @@ def _add_body_schemas(app: FastAPI) -> None:
             extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(extra.pop("$defs", {}))
             components[model.__name__] = extra
+        schema["components"]["securitySchemes"] = {
+            "writeKey": {
+                "type": "http",
+                "scheme": "basic",
+                "description": "Write key as the Basic user name, empty password "
+                "(or `writeKey` in the body).",
+            },
+            "adminKey": {"type": "http", "scheme": "bearer", "description": "Admin key."},
+        }
+        for path, item in schema["paths"].items():
+            for operation in item.values():
+                if path.startswith("/v1/") and "tracking" in operation.get("tags", []):
+                    operation["security"] = [{"writeKey": []}, {}]
+                elif path != "/health":
+                    operation["security"] = [{"adminKey": []}]
         app.openapi_schema = schema
         return schema
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class SegmentMessage(BaseModel):
-    """One Segment-format message. Unknown fields are kept in the stored payload."""
+    """One Segment-format message. Other top-level fields are accepted but not stored."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -83,4 +83,6 @@ def domain_from_website(website: object) -> str | None:
     host = host.split("/", 1)[0].split(":", 1)[0]
     if host.startswith("www."):
         host = host[4:]
+    if len(host) > 253 or "\x00" in host:  # 253: the longest DNS name
+        return None
     return host if "." in host else None

@@ -15,7 +15,12 @@ from typing import Protocol
 
 from leadloop.domain.accounts import company_domain, domain_from_website
 from leadloop.domain.messages import Message
-from leadloop.domain.traits import display_name, normalise_email, subscribed_topics
+from leadloop.domain.traits import (
+    display_name,
+    normalise_email,
+    plausible_name,
+    subscribed_topics,
+)
 
 
 def dedup_key(message: Message) -> tuple[int, int]:
@@ -219,7 +224,7 @@ class IdentityResolver:
     def _group(self, identity_id: int, message: Message) -> None:
         assert message.group_id is not None
         traits = message.traits
-        name = traits.get("name") if isinstance(traits.get("name"), str) else None
+        name = plausible_name(traits.get("name"))
         domain = domain_from_website(traits.get("domain")) or domain_from_website(
             traits.get("website")
         )

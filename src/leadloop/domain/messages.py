@@ -140,9 +140,15 @@ def _optional_id(raw: dict[str, Any], key: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InvalidMessageError(f"{key} must be a string", field=key)
-    text = str(value)
+    return _short_text(str(value), key)
+
+
+def _short_text(text: str, key: str) -> str:
+    """An id or name as the store can index it: at most 255 characters, no NUL."""
     if len(text) > MAX_ID_LENGTH:
         raise InvalidMessageError(f"{key} is longer than {MAX_ID_LENGTH} characters", field=key)
+    if "\x00" in text:
+        raise InvalidMessageError(f"{key} must not contain NUL characters", field=key)
     return text
 
 
@@ -224,9 +230,9 @@ def parse_message(
     if kind == "track":
         if not isinstance(event, str) or not event.strip():
             raise InvalidMessageError("track needs a non-empty event name", field="event")
-        event = event.strip()
+        event = _short_text(event.strip(), "event")
     name = raw.get("name") if kind in ("page", "screen") else None
-    name = name if isinstance(name, str) else None
+    name = _short_text(name, "name") if isinstance(name, str) else None
     properties = _object(raw, "properties")
     traits_in = _object(raw, "traits")
     if kind == "group":
@@ -235,6 +241,8 @@ def parse_message(
         traits, dropped = split_traits(traits_in)
     context = _merged(envelope.context, _object(raw, "context"))
     context, dropped_ctx = _filtered_context(context)
+    if any("\x00" in k for k in (*dropped, *dropped_ctx)):
+        raise InvalidMessageError("trait names must not contain NUL characters", field="traits")
     if envelope.ip and "ip" not in context:
         context = {**context, "ip": envelope.ip}
     integrations = _merged(envelope.integrations, _object(raw, "integrations"))

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_EMAIL_LENGTH = 254
+"""The longest address SMTP can carry (RFC 5321); anything longer is not an e-mail."""
+
+MAX_NAME_LENGTH = 300
+"""Longer "names" are pasted text, not a person's or a company's name."""
+
 ALLOWED_PERSON_TRAITS: frozenset[str] = frozenset(
     {
         "email",
@@ -55,6 +61,8 @@ def normalise_email(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     email = value.strip().lower()
+    if len(email) > MAX_EMAIL_LENGTH or "\x00" in email:
+        return None
     local, sep, domain = email.partition("@")
     if not sep or not local or "." not in domain or " " in email or "@" in domain:
         return None
@@ -65,11 +73,25 @@ def display_name(traits: dict[str, Any]) -> str | None:
     """The person's name from ``name`` or ``firstName``/``lastName`` traits."""
     name = traits.get("name")
     if isinstance(name, str) and name.strip():
-        return name.strip()
+        return plausible_name(name)
     first = traits.get("firstName") or traits.get("first_name") or ""
     last = traits.get("lastName") or traits.get("last_name") or ""
     full = f"{first} {last}".strip() if isinstance(first, str) and isinstance(last, str) else ""
-    return full or None
+    return plausible_name(full)
+
+
+def plausible_name(value: object) -> str | None:
+    """A trimmed name of a person or company, or ``None`` when it cannot be one.
+
+    >>> plausible_name("  Acme  "), plausible_name("x" * 301), plausible_name("a\\x00b")
+    ('Acme', None, None)
+    """
+    if not isinstance(value, str):
+        return None
+    name = value.strip()
+    if not name or len(name) > MAX_NAME_LENGTH or "\x00" in name:
+        return None
+    return name
 
 
 def subscribed_topics(traits: dict[str, Any]) -> tuple[str, ...]:

@@ -21,6 +21,11 @@ from leadloop.store.identity import SqlIdentityRepository
 
 logger = logging.getLogger(__name__)
 
+_WORKSPACE_LOCK = "leadloop.ingest:"  # advisory lock class: one ingest writer per workspace
+
+_SIDE_EFFECTS = frozenset({"identify", "group", "alias"})
+"""Message types whose identity effects must run once, not once per retry."""
+
 COPY_THRESHOLD = 2000
 """Units at least this large go through COPY on PostgreSQL; smaller ones use executemany."""
 
@@ -95,6 +100,7 @@ class SqlIngestStore:
             with self.engine.connect() as conn:
                 conn.execution_options(sqlite_immediate=True)
                 with conn.begin():
+                    self._lock_workspaces(conn, units)
                     results = [self._write_unit(conn, unit) for unit in units]
         except SQLAlchemyError as exc:
             for resolver, _repo in self._resolvers.values():
@@ -107,12 +113,39 @@ class SqlIngestStore:
             raise
         return results
 
+    def _lock_workspaces(self, conn: Connection, units: Sequence[WriteUnit]) -> None:
+        """PostgreSQL: one writer per workspace at a time, across processes.
+
+        Identity resolution reads, decides, then writes (which contact to merge into, whether
+        an e-mail is taken); two concurrent writers (``serve --workers``, an import beside
+        the server) would otherwise merge into contacts the other just merged away. SQLite's
+        ``BEGIN IMMEDIATE`` already serialises writers. Sorted, so two groups cannot deadlock.
+        """
+        if is_sqlite(self.engine):
+            return
+        for workspace_id in sorted({u.workspace_id for u in units}):
+            # Advisory locks are database-wide: key them by schema too.
+            conn.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(hashtext(%s || current_schema()), %s)",
+                (_WORKSPACE_LOCK, workspace_id),
+            )
+
     def _write_unit(self, conn: Connection, unit: WriteUnit) -> WriteResult:
         resolver = self._resolver(unit.workspace_id, conn)
         messages = list(unit.messages)
         resolver.prepare(messages)
         received: dict[datetime, Any] = {}
-        rows = [self._row(unit, m, resolver.resolve(m), received) for m in messages]
+        seen = self._stored_keys(conn, unit, messages)
+        rows: list[tuple[Any, ...]] = []
+        for m in messages:
+            if m.type in _SIDE_EFFECTS:
+                # A retried identify/group/alias must not apply its changes again: it would
+                # undo whatever later messages changed (an e-mail, an account, a merge).
+                key = dedup_key(m)
+                if key in seen:
+                    continue
+                seen.add(key)
+            rows.append(self._row(unit, m, resolver.resolve(m), received))
         stored = 0
         if rows and len(rows) >= COPY_THRESHOLD and not is_sqlite(self.engine):
             stored = self._copy_events(conn, rows)
@@ -122,8 +155,31 @@ class SqlIngestStore:
         if unit.rejected:
             self._quarantine(conn, unit.workspace_id, unit.rejected)
         return WriteResult(
-            stored=stored, duplicates=len(rows) - stored, rejected=len(unit.rejected)
+            stored=stored, duplicates=len(messages) - stored, rejected=len(unit.rejected)
         )
+
+    def _stored_keys(
+        self, conn: Connection, unit: WriteUnit, messages: Sequence[Message]
+    ) -> set[tuple[int, int]]:
+        """Dedup keys of the unit's identify/group/alias messages that are already stored."""
+        keys = {dedup_key(m) for m in messages if m.type in _SIDE_EFFECTS}
+        if not keys:
+            return set()
+        mark = "?" if is_sqlite(self.engine) else "%s"
+        found: set[tuple[int, int]] = set()
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), 500):
+            chunk = ordered[i : i + 500]
+            times = sorted({ts for ts, _ in chunk})
+            hashes = sorted({h for _, h in chunk})
+            sql = (
+                f"SELECT dedup_ts, dedup_hash FROM events WHERE workspace_id = {mark} "
+                f"AND source_id = {mark} AND dedup_ts IN ({', '.join([mark] * len(times))}) "
+                f"AND dedup_hash IN ({', '.join([mark] * len(hashes))})"
+            )
+            params = (unit.workspace_id, unit.source_id, *times, *hashes)
+            found.update((int(ts), int(h)) for ts, h in conn.exec_driver_sql(sql, params))
+        return found & keys
 
     def _copy_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
         """PostgreSQL bulk path: COPY into a temporary stage, then one deduplicating insert."""
@@ -132,8 +188,7 @@ class SqlIngestStore:
             "CREATE TEMP TABLE IF NOT EXISTS events_stage ON COMMIT DELETE ROWS "
             f"AS SELECT {cols} FROM events WITH NO DATA"
         )
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
+        raw: Any = conn.connection.dbapi_connection  # a psycopg 3 connection here
         with raw.cursor() as cur:
             with cur.copy(f"COPY events_stage ({cols}) FROM STDIN") as copy:
                 for row in rows:
@@ -142,7 +197,7 @@ class SqlIngestStore:
                 f"INSERT INTO events ({cols}) SELECT {cols} FROM events_stage "
                 "ON CONFLICT DO NOTHING"
             )
-            stored = max(cur.rowcount, 0)
+            stored = int(max(cur.rowcount, 0))
             cur.execute("TRUNCATE events_stage")
         return stored
 

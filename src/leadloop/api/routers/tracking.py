@@ -97,7 +97,9 @@ async def _handle(request: Request, implied_type: str | None) -> Response:
         return error_response(exc)
     if implied_type is not None and parsed.rejected:
         reason = parsed.rejected[0].reason
-        status = 413 if "limit" in reason else 400
+        # "message 0: <why>" is invalid; "message 0 is N bytes; the limit is M" is too large.
+        # (Not `"limit" in reason`: the reason may quote the client's own text.)
+        status = 400 if reason.startswith("message 0:") else 413
         code = "too_large" if status == 413 else "invalid_message"
         return json_response({"code": code, "message": reason, "detail": {}}, status)
     logger.debug(
@@ -124,7 +126,8 @@ async def _quarantine_body(
         info = authenticate(request, key, scope="write")
     except LeadloopError:
         return
-    text = raw[:64_000].decode("utf-8", errors="replace")
+    # NUL, like invalid UTF-8, becomes U+FFFD: PostgreSQL text cannot hold it.
+    text = raw[:64_000].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
     unit = WriteUnit(info.workspace_id, info.source_id, [], [Rejected(source, exc.message, text)])
     try:
         await asyncio.wrap_future(container.writer.submit(unit))

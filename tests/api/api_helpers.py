@@ -1,0 +1,77 @@
+"""Helpers for API tests: the real app in process, behind an httpx client, and store reads."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+from anyio.from_thread import BlockingPortal
+from sqlalchemy import Engine, Row, Table, func, select
+
+from leadloop.store.tables import events, quarantine
+
+CLIENT_IP = "203.0.113.5"
+
+
+@dataclass
+class Api:
+    """Calls the app in process from synchronous tests (and from threads, concurrently)."""
+
+    portal: BlockingPortal
+    client: httpx.AsyncClient
+    write_key: str
+    engine: Engine
+    workspace_id: int
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        call = functools.partial(self.client.request, method, path, **kwargs)
+        response: httpx.Response = self.portal.call(call)
+        return response
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def send(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
+        """POST JSON the way the Python clients do: Basic auth with the write key."""
+        kwargs.setdefault("auth", (self.write_key, ""))
+        return self.post(path, content=orjson.dumps(body), **kwargs)
+
+    def rows(self, table: Table = events) -> list[Row[Any]]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(table)
+                    .where(table.c.workspace_id == self.workspace_id)
+                    .order_by(table.c.id)
+                )
+            )
+
+    def count_everywhere(self, table: Table) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+    def event(self, message_id: str) -> Row[Any]:
+        found = [e for e in self.rows() if e.message_id == message_id]
+        assert len(found) == 1, f"{message_id}: {len(found)} rows"
+        return found[0]
+
+    def payload(self, message_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = orjson.loads(self.event(message_id).payload_json)
+        return body
+
+    def quarantined(self) -> list[Row[Any]]:
+        return self.rows(quarantine)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """An error answer: the status, JSON ``{code, message, detail}``, a useful message."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code
+    assert isinstance(body["message"], str) and len(body["message"]) > 10
+    assert isinstance(body.get("detail", {}), dict)
+    return body
