@@ -34,6 +34,9 @@ fmt: $(STAMP) ## Format and auto-fix.
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
+docs: $(STAMP) ## Regenerate docs/cli-reference.md, settings.md and api-routes.md from the code.
+	$(PY) docs/gen_reference.py
+
 bench: $(STAMP) ## Run the benchmarks and print their figures (see bench/RESULTS.md).
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/ingest.py
@@ -41,4 +44,4 @@ bench: $(STAMP) ## Run the benchmarks and print their figures (see bench/RESULTS
 clean: ## Remove the demo store.
 	rm -f leadloop.db leadloop.db-wal leadloop.db-shm
 
-.PHONY: help install demo test lint fmt bench clean
+.PHONY: help install demo test lint fmt docs bench clean

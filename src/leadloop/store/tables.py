@@ -79,8 +79,12 @@ accounts = Table(
     Column("traits_json", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The account's id in the CRM it was imported from (revision 0002).
+    Column("crm_id", String(255)),
     UniqueConstraint("workspace_id", "domain"),
     UniqueConstraint("workspace_id", "group_id"),
+    Index(None, "workspace_id", "crm_id", unique=True),
+    Index(None, "workspace_id", "name"),
 )
 
 contacts = Table(
@@ -96,8 +100,13 @@ contacts = Table(
     Column("merged_into_id", ForeignKey("contacts.id")),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Revision 0002: the persona/segment users assign (data they define, not something the
+    # person typed) and the contact's id in the CRM it was imported from.
+    Column("persona", String(100)),
+    Column("crm_id", String(255)),
     UniqueConstraint("workspace_id", "email"),
     Index(None, "account_id"),
+    Index(None, "workspace_id", "crm_id"),
 )
 
 identities = Table(
@@ -132,7 +141,9 @@ events = Table(
     Column("payload_json", Text, nullable=False),
     Column("dropped_traits", Text),
     UniqueConstraint("workspace_id", "source_id", "dedup_ts", "dedup_hash"),
-    Index(None, "identity_id"),
+    # Deliberately no index on identity_id: events is a log, clustered by arrival. A random
+    # secondary index halves bulk insert speed (bench/RESULTS.md); per-person reading goes
+    # through the profile tables instead.
 )
 
 content = Table(

@@ -1,4 +1,5 @@
-"""create the operational store
+"""Create the operational store: workspaces, keys, accounts, contacts, identities, events,
+content, quarantine.
 
 Revision ID: 0001
 Revises:
@@ -45,9 +46,6 @@ def upgrade() -> None:
             name=op.f("uq_events_workspace_id_source_id_dedup_ts_dedup_hash"),
         ),
     )
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_events_identity_id"), ["identity_id"], unique=False)
-
     op.create_table(
         "quarantine",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -219,8 +217,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_quarantine_workspace_id_received_at"))
 
     op.drop_table("quarantine")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_events_identity_id"))
-
     op.drop_table("events")
     # ### end Alembic commands ###
