@@ -25,8 +25,8 @@ test: $(STAMP) lint ## Lint, type-check, then run the whole test suite (SQLite a
 	$(BIN)/pytest
 
 lint: $(STAMP) ## ruff (lint + format check), mypy, import contracts.
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench docs
+	$(BIN)/ruff format --check src tests bench docs
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from leadloop.domain.traits import ALLOWED_ACCOUNT_TRAITS, split_traits
+from leadloop.domain.traits import ALLOWED_ACCOUNT_TRAITS, ALLOWED_PERSON_TRAITS, split_traits
 from leadloop.errors import InvalidMessageError
 
 MESSAGE_TYPES: Final = ("track", "identify", "page", "screen", "group", "alias")
@@ -98,7 +98,13 @@ def parse_timestamp(value: object, field_name: str) -> datetime | None:
             field=field_name,
         )
     try:
-        parsed = datetime.fromisoformat(value.strip())
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.tzinfo is UTC:
+        return parsed  # the common case: "...Z" or "+00:00"
+    try:
+        parsed = parsed or datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidMessageError(
             f"{field_name} is not an ISO-8601 timestamp: {value[:40]!r}", field=field_name
@@ -136,6 +142,8 @@ def corrected_timestamp(
 
 def _optional_id(raw: dict[str, Any], key: str) -> str | None:
     value = raw.get(key)
+    if value.__class__ is str and 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value:
+        return value  # the common case, checked in one line for speed
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
@@ -235,14 +243,17 @@ def parse_message(
     name = _short_text(name, "name") if isinstance(name, str) else None
     properties = _object(raw, "properties")
     traits_in = _object(raw, "traits")
-    if kind == "group":
-        traits, dropped = split_traits(traits_in, ALLOWED_ACCOUNT_TRAITS)
-    else:
-        traits, dropped = split_traits(traits_in)
+    dropped: tuple[str, ...] = ()
+    traits = traits_in
+    if traits_in:
+        allowed_traits = ALLOWED_ACCOUNT_TRAITS if kind == "group" else ALLOWED_PERSON_TRAITS
+        traits, dropped = split_traits(traits_in, allowed_traits)
     context = _merged(envelope.context, _object(raw, "context"))
     context, dropped_ctx = _filtered_context(context)
-    if any("\x00" in k for k in (*dropped, *dropped_ctx)):
-        raise InvalidMessageError("trait names must not contain NUL characters", field="traits")
+    if dropped or dropped_ctx:
+        if any("\x00" in k for k in (*dropped, *dropped_ctx)):
+            raise InvalidMessageError("trait names must not contain NUL characters", field="traits")
+        dropped = tuple(sorted(set(dropped) | set(dropped_ctx)))
     if envelope.ip and "ip" not in context:
         context = {**context, "ip": envelope.ip}
     integrations = _merged(envelope.integrations, _object(raw, "integrations"))
@@ -262,7 +273,7 @@ def parse_message(
         name=name,
         properties=properties,
         traits=traits,
-        dropped_traits=tuple(sorted(set(dropped) | set(dropped_ctx))),
+        dropped_traits=dropped,
         context=context,
         integrations=integrations,
         original_timestamp=original,

@@ -75,6 +75,7 @@ class SqlIngestStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._sqlite = is_sqlite(engine)
         self._resolvers: dict[int, tuple[IdentityResolver, SqlIdentityRepository]] = {}
         self._event_sql = _insert_sql(engine, "events", EVENT_COLUMNS, conflict=True)
         self._quarantine_sql = _insert_sql(
@@ -205,10 +206,12 @@ class SqlIngestStore:
         self, unit: WriteUnit, m: Message, identity_id: int, received: dict[datetime, Any]
     ) -> tuple[Any, ...]:
         ts, digest = dedup_key(m)
-        engine = self.engine
         received_at = received.get(m.received_at)
         if received_at is None:
-            received_at = received[m.received_at] = db_time(engine, m.received_at)
+            received_at = received[m.received_at] = db_time(self.engine, m.received_at)
+        when: Any = m.timestamp  # always aware UTC after parsing
+        if self._sqlite:
+            when = when.replace(tzinfo=None).isoformat(" ", "microseconds")
         return (
             unit.workspace_id,
             unit.source_id,
@@ -218,7 +221,7 @@ class SqlIngestStore:
             identity_id,
             m.type,
             m.event if m.type == "track" else m.name,
-            db_time(engine, m.timestamp),
+            when,
             received_at,
             orjson.dumps(m.payload()).decode(),
             ",".join(m.dropped_traits) if m.dropped_traits else None,

@@ -106,6 +106,7 @@ contacts = Table(
     Column("crm_id", String(255)),
     UniqueConstraint("workspace_id", "email"),
     Index(None, "account_id"),
+    Index(None, "merged_into_id"),  # merges re-point earlier losers without a table scan
     Index(None, "workspace_id", "crm_id"),
 )
 

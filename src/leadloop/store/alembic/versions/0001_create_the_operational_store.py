@@ -169,6 +169,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contacts_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_contacts_merged_into_id"), ["merged_into_id"], unique=False
+        )
 
     op.create_table(
         "identities",
@@ -205,6 +208,7 @@ def downgrade() -> None:
 
     op.drop_table("identities")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contacts_merged_into_id"))
         batch_op.drop_index(batch_op.f("ix_contacts_account_id"))
 
     op.drop_table("contacts")
