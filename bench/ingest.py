@@ -118,13 +118,197 @@ def http_bench(url: str, seconds: int) -> dict[str, dict[str, float]]:
         for p in (ref, ll):
             p.terminate()
             p.wait(10)
+    port = free_port()
+    ll2 = subprocess.Popen(
+        [PY, "-m", "leadloop.cli.main", "serve", "--port", str(port), "--workers", "2"],
+        env=leadloop_env(url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_port(port, ll2)
+        time.sleep(2)  # both workers up
+        run_wrk(port, ll2.pid, key, 2, 32)
+        r = run_wrk(port, ll2.pid, key, seconds, 32)
+        r["server_cpu_pct"] = float("nan")  # spread over child processes; see note
+        results["leadloop --workers 2"] = r
+    finally:
+        ll2.terminate()
+        ll2.wait(10)
     return results
+
+
+IMPORT_CODE = """
+import json, sys, time
+from leadloop.bootstrap import bootstrap
+from leadloop.config import Settings
+from leadloop.services.imports import import_events
+from leadloop.store.directory import SqlDirectory
+from leadloop.store.migrate import upgrade
+c = bootstrap(Settings(database_url=sys.argv[1]))
+upgrade(c.engine)
+ws = c.workspaces.ensure_workspace("bench-import")
+src = c.workspaces.source_id(ws, "bench-import")
+out = {}
+for run in ("first", "rerun"):
+    t = time.perf_counter()
+    r = import_events(c.ingest_store, SqlDirectory(c.engine), workspace_id=ws, source_id=src,
+                      path=sys.argv[2])
+    dt = time.perf_counter() - t
+    out[run] = {"read": r.read, "stored": r.stored, "duplicates": r.duplicates,
+                "rejected": r.rejected, "seconds": dt, "rows_per_s": r.read / dt}
+print("JSON " + json.dumps(out))
+"""
+
+
+def world(tmp: Path, events: int, contacts: int) -> Path:
+    """A seeded, time-ordered event file from the simulator."""
+    out = tmp / "world"
+    subprocess.run(
+        [PY, "-m", "leadloop.cli.main", "simulate", "--out", str(out), "--contacts",
+         str(contacts), "--events", str(events), "--seed", "7", "--quiet"],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return out / "events.ndjson"
+
+
+def reference_rows(path: Path, limit: int) -> list[tuple[object, ...]]:
+    """Rows shaped like the events table, built before the clock starts."""
+    import orjson
+
+    rows: list[tuple[object, ...]] = []
+    with path.open("rb") as handle:
+        for i, line in enumerate(handle):
+            if len(rows) >= limit:
+                break
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            rows.append(
+                (1, 1, i, hash(obj.get("messageId", i)), str(obj.get("messageId")), i % 50_000,
+                 str(obj.get("type")), str(obj.get("event") or obj.get("name") or ""),
+                 "2026-01-01 00:00:00.000000", "2026-01-01 00:00:00.000000",
+                 orjson.dumps({k: obj.get(k) for k in ("properties", "context")}).decode(),
+                 None)
+            )  # fmt: skip
+    return rows
+
+
+RAW_COLUMNS = (
+    "workspace_id, source_id, dedup_ts, dedup_hash, message_id, identity_id, type, event, "
+    "timestamp, received_at, payload_json, dropped_traits"
+)
+RAW_TABLE = (
+    "CREATE TABLE events_raw (workspace_id INTEGER, source_id INTEGER, dedup_ts BIGINT, "
+    "dedup_hash BIGINT, message_id TEXT, identity_id BIGINT, type TEXT, event TEXT, "
+    "timestamp TEXT, received_at TEXT, payload_json TEXT, dropped_traits TEXT)"
+)
+
+
+def sqlite_raw_rate(tmp: Path, rows: list[tuple[object, ...]]) -> float:
+    """executemany, 10k rows a transaction, into an index-free table: the store's limit."""
+    import sqlite3
+
+    conn = sqlite3.connect(tmp / "raw.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(RAW_TABLE)
+    sql = f"INSERT INTO events_raw ({RAW_COLUMNS}) VALUES ({', '.join('?' * 12)})"
+    began = time.perf_counter()
+    for i in range(0, len(rows), 10_000):
+        conn.execute("BEGIN")
+        conn.executemany(sql, rows[i : i + 10_000])
+        conn.execute("COMMIT")
+    rate = len(rows) / (time.perf_counter() - began)
+    conn.close()
+    return rate
+
+
+def pg_raw_rate(url: str, rows: list[tuple[object, ...]]) -> float:
+    """COPY, 10k rows a transaction, into a copy of the events table (no dedup)."""
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS events_raw")
+        conn.execute(RAW_TABLE)
+        began = time.perf_counter()
+        for i in range(0, len(rows), 10_000):
+            sql = f"COPY events_raw ({RAW_COLUMNS}) FROM STDIN"
+            with conn.transaction(), conn.cursor() as cur, cur.copy(sql) as copy:
+                for row in rows[i : i + 10_000]:
+                    copy.write_row(row)
+        rate = len(rows) / (time.perf_counter() - began)
+        conn.execute("DROP TABLE events_raw")
+    return rate
+
+
+def leadloop_import(url: str, path: Path) -> dict[str, dict[str, float]]:
+    """Run the real importer in a child process; report its rates and peak RSS."""
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "MAXRSS %M", PY, "-c", IMPORT_CODE, url, str(path)],
+        capture_output=True, text=True, check=True, env=leadloop_env(url),
+    )  # fmt: skip
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("JSON "))
+    result: dict[str, dict[str, float]] = json.loads(line[5:])
+    rss = next(x for x in proc.stderr.splitlines() if x.startswith("MAXRSS "))
+    result["first"]["peak_rss_mib"] = int(rss.split()[1]) / 1024
+    return result
+
+
+def pg_bench_url() -> str | None:
+    base = os.environ.get("LEADLOOP_BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+    try:
+        import psycopg
+
+        schema = f"bench_{os.getpid()}"
+        with psycopg.connect(base.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    except Exception as exc:  # no server: say so and carry on with SQLite
+        print(f"PostgreSQL skipped: {exc.__class__.__name__}: {str(exc)[:100]}")
+        return None
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+def import_bench(tmp: Path, events: int, contacts: int, postgres: bool) -> dict[str, object]:
+    path = world(tmp, events, contacts)
+    rows = reference_rows(path, min(events, 500_000))
+    results: dict[str, object] = {"file_lines": sum(1 for _ in path.open("rb"))}
+    results["sqlite_raw_rows_per_s"] = sqlite_raw_rate(tmp, rows)
+    results["sqlite_import"] = leadloop_import(f"sqlite:///{tmp}/import.db", path)
+    if postgres:
+        url = pg_bench_url()
+        if url is not None:
+            results["pg_raw_copy_rows_per_s"] = pg_raw_rate(url, rows)
+            results["pg_import"] = leadloop_import(url, path)
+    return results
+
+
+def print_import(res: dict[str, object]) -> None:
+    print(f"{'bulk import (' + str(res['file_lines']) + ' lines)':44s} {'rows/s':>9s} "
+          f"{'of ref':>7s} {'peak RSS':>9s}")  # fmt: skip
+    pairs = [("sqlite", "sqlite_raw_rows_per_s", "raw executemany, no index")]
+    if "pg_import" in res:
+        pairs.append(("pg", "pg_raw_copy_rows_per_s", "raw COPY, no dedup"))
+    for prefix, ref_key, ref_name in pairs:
+        ref = float(res[ref_key])  # type: ignore[arg-type]
+        print(f"{prefix + ' reference: ' + ref_name:44s} {ref:9.0f} {100:6.0f}%")
+        imp: dict[str, dict[str, float]] = res[f"{prefix}_import"]  # type: ignore[assignment]
+        for run in ("first", "rerun"):
+            r = imp[run]
+            rss = f"{r['peak_rss_mib']:7.0f} MiB" if "peak_rss_mib" in r else ""
+            print(f"{prefix + ' leadloop import, ' + run + ' run':44s} {r['rows_per_s']:9.0f} "
+                  f"{100 * r['rows_per_s'] / ref:6.0f}% {rss}")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--http-seconds", type=int, default=10)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--events", type=int, default=1_000_000, help="Events to import.")
+    parser.add_argument("--contacts", type=int, default=50_000, help="Contacts in the world.")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: `apt-get install wrk` (make bench does it)")
@@ -140,6 +324,10 @@ def main() -> None:
                       f"{r['p99_ms']:7.1f} {r['server_cpu_pct']:8.0f} "
                       f"{100 * r['rps'] / ceiling:6.0f}%")  # fmt: skip
             print("JSON", json.dumps({"http": res}))
+        if not args.skip_import:
+            imp = import_bench(Path(tmp), args.events, args.contacts, not args.no_postgres)
+            print_import(imp)
+            print("JSON", json.dumps({"import": imp}))
 
 
 if __name__ == "__main__":

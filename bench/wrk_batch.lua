@@ -1,5 +1,6 @@
 -- wrk script: POST Segment batches of 100 distinct messages (~40 KB) to /v1/batch.
--- Every request carries new messageIds, so the server really stores each one.
+-- Every request carries new messageIds, so the server really stores each one, and
+-- device timestamps near "now", as live clients send them.
 -- Env: WRITE_KEY, BATCH (messages per request, default 100), DELAY_MS (pause per request).
 local key = os.getenv("WRITE_KEY") or "bench"
 local batch = tonumber(os.getenv("BATCH") or "100")
@@ -22,10 +23,11 @@ local function message(i)
   counter = counter + 1
   return string.format(
     '{"type":"track","event":"Content Engaged","messageId":"%s%d","anonymousId":"anon-%d",' ..
-    '"timestamp":"2026-11-25T10:00:%02d.%03dZ","properties":{"asset_id":"wp-%d",' ..
+    '"timestamp":"%s.%03dZ","properties":{"asset_id":"wp-%d",' ..
     '"read_depth":%d,"active_seconds":%d,"sections_reached":[1,2,3],"title":"%s"},' ..
     '"context":{"library":{"name":"wrk","version":"1"},"page":{"url":"https://example.com/wp/%d"}}}',
-    prefix, counter, counter % 5000, counter % 60, counter % 1000, i, counter % 100,
+    prefix, counter, counter % 5000, os.date("!%Y-%m-%dT%H:%M:%S"), counter % 1000, i,
+    counter % 100,
     counter % 300, pad, i)
 end
 

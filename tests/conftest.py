@@ -1,4 +1,4 @@
-"""Shared fixtures: a real store on SQLite and on PostgreSQL, a real app, a real server.
+"""Shared fixtures: a real, migrated store on SQLite and on PostgreSQL, and a workspace.
 
 The PostgreSQL half skips with a visible reason only when no server answers on
 127.0.0.1:5432 (database ``test``; override with ``LEADLOOP_TEST_PG_URL``).
@@ -7,10 +7,6 @@ The PostgreSQL half skips with a visible reason only when no server answers on
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -118,53 +114,3 @@ def workspace(container: Container) -> Workspace:
         container.workspaces.create_key(ws, scope="write", source="website"),
         container.workspaces.create_key(ws, scope="admin"),
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-
-def start_server(database_url: str, log: Path) -> Server:
-    """Run `leadloop serve` in its own process, as a user would, and wait until it answers."""
-    port = free_port()
-    env = {**os.environ, "LEADLOOP_DATABASE_URL": database_url, "LEADLOOP_LOG_LEVEL": "WARNING"}
-    with log.open("wb") as handle:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "leadloop.cli.main", "serve", "--port", str(port)],
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return Server(f"http://127.0.0.1:{port}", proc, log)
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"server did not start:\n{log.read_text()}")
-
-
-@pytest.fixture
-def server(store: StoreHandle, workspace: Workspace, tmp_path: Path) -> Iterator[Server]:
-    srv = start_server(store.url, tmp_path / "server.log")
-    try:
-        yield srv
-    finally:
-        srv.process.terminate()
-        try:
-            srv.process.wait(10)
-        except subprocess.TimeoutExpired:
-            srv.process.kill()

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from leadloop.config import Settings
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
+from leadloop.store.directory import SqlDirectory
 from leadloop.store.engine import make_engine
 from leadloop.store.ingest import SqlIngestStore
 from leadloop.store.workspaces import WorkspaceRepository
@@ -25,6 +26,7 @@ class Container:
     engine: Engine
     workspaces: WorkspaceRepository
     ingest_store: SqlIngestStore
+    directory: SqlDirectory
     limits: Limits
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
 
@@ -55,6 +57,7 @@ def bootstrap(settings: Settings | None = None) -> Container:
         engine=engine,
         workspaces=WorkspaceRepository(engine),
         ingest_store=SqlIngestStore(engine),
+        directory=SqlDirectory(engine),
         limits=Limits(
             max_message_bytes=settings.max_message_bytes,
             max_request_bytes=settings.max_request_bytes,

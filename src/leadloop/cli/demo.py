@@ -39,7 +39,6 @@ from leadloop.services.imports import (
 )
 from leadloop.simulate import SimConfig, SimSummary, generate
 from leadloop.store.content import load_catalog_csv, upsert_content
-from leadloop.store.directory import SqlDirectory
 from leadloop.store.migrate import upgrade
 from leadloop.store.summary import workspace_summary
 from leadloop.store.tables import quarantine
@@ -80,7 +79,7 @@ def _simulate(out: Path, seed: int) -> SimSummary:
 
 
 def _load(c: Container, ws: int, out: Path) -> dict[str, ImportReport | int]:
-    directory = SqlDirectory(c.engine)
+    directory = c.directory
     source_id = c.workspaces.source_id(ws, "demo-import")
     reports: dict[str, ImportReport | int] = {}
     reports["content"] = upsert_content(c.engine, ws, load_catalog_csv(out / "content.csv"))

@@ -87,7 +87,7 @@ def _prepare(c: Container, path: Path, fmt: str | None, workspace: str) -> tuple
     check_file(path)
     detect_format(path, fmt)
     _check_schema(c.engine)
-    return c.workspaces.workspace_id(workspace), SqlDirectory(c.engine)
+    return c.workspaces.workspace_id(workspace), c.directory
 
 
 @contextmanager
