@@ -9,105 +9,31 @@ one statement per row.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from leadloop.errors import StoreError
+from leadloop.store.account_writer import AccountWriter
 from leadloop.store.engine import utcnow
 from leadloop.store.ingest import Rejected
+from leadloop.store.records import (
+    ACCOUNT_KEYS,
+    AccountRecord,
+    ContactRecord,
+    UpsertResult,
+    chunks,
+    fold_account,
+    fold_contact,
+    topics_json,
+)
 from leadloop.store.tables import accounts, contacts, quarantine
 
 logger = logging.getLogger(__name__)
-
-ACCOUNT_KEYS = ("domain", "name", "crm_id")
-_UNIQUE = ("domain", "crm_id", "group_id")
-"""Account columns unique per workspace: a record may not take one another account has."""
-_IN_CHUNK = 500
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class ContactRecord:
-    """One contact row of an import, already validated and normalised."""
-
-    email: str
-    line: int | None = None
-    name: str | None = None
-    topics: tuple[str, ...] = ()
-    persona: str | None = None
-    crm_id: str | None = None
-    account_domain: str | None = None
-    account_name: str | None = None
-    derived_domain: str | None = None
-    """The employer's domain taken from the e-mail; used only when no account is given."""
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRecord:
-    """One account row of an import, already validated and normalised."""
-
-    line: int | None = None
-    name: str | None = None
-    domain: str | None = None
-    crm_id: str | None = None
-    group_id: str | None = None
-    traits: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class UpsertResult:
-    """What one chunk did: rows created, changed, already up to date, and refused."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-
-
-def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    for i in range(0, len(values), _IN_CHUNK):
-        yield values[i : i + _IN_CHUNK]
-
-
-def _topics_json(topics: Iterable[str]) -> str | None:
-    merged = sorted(set(topics))
-    return orjson.dumps(merged).decode() if merged else None
-
-
-def _traits_json(traits: dict[str, Any]) -> str | None:
-    return orjson.dumps(traits, option=orjson.OPT_SORT_KEYS).decode() if traits else None
-
-
-def _fold_contact(old: ContactRecord, new: ContactRecord) -> ContactRecord:
-    """Two rows for one e-mail in a chunk: the later value wins, topics accumulate."""
-    return ContactRecord(
-        email=new.email,
-        line=new.line,
-        name=new.name or old.name,
-        topics=tuple(sorted(set(old.topics) | set(new.topics))),
-        persona=new.persona or old.persona,
-        crm_id=new.crm_id or old.crm_id,
-        account_domain=new.account_domain or old.account_domain,
-        account_name=new.account_name or old.account_name,
-        derived_domain=new.derived_domain or old.derived_domain,
-    )
-
-
-def _fold_account(old: AccountRecord, new: AccountRecord) -> AccountRecord:
-    return AccountRecord(
-        line=new.line,
-        name=new.name or old.name,
-        domain=new.domain or old.domain,
-        crm_id=new.crm_id or old.crm_id,
-        group_id=new.group_id or old.group_id,
-        traits={**old.traits, **new.traits},
-    )
 
 
 class SqlDirectory:
@@ -156,7 +82,7 @@ class SqlDirectory:
         seen: set[tuple[str, int | None, str]] = set()
         for source in {r.source for r in rejected}:
             lines = sorted({r.line for r in rejected if r.source == source and r.line is not None})
-            for part in _chunks(lines):
+            for part in chunks(lines):
                 rows = conn.execute(
                     select(quarantine.c.line, quarantine.c.raw).where(
                         quarantine.c.workspace_id == workspace_id,
@@ -199,7 +125,7 @@ class SqlDirectory:
         folded: dict[str, ContactRecord] = {}
         for record in records:
             prev = folded.get(record.email)
-            folded[record.email] = record if prev is None else _fold_contact(prev, record)
+            folded[record.email] = record if prev is None else fold_contact(prev, record)
         repeats = len(records) - len(folded)
 
         def work(conn: Connection) -> UpsertResult:
@@ -239,7 +165,7 @@ class SqlDirectory:
                         "status": "known",
                         "email": r.email,
                         "name": r.name,
-                        "topics_json": _topics_json(r.topics),
+                        "topics_json": topics_json(r.topics),
                         "account_id": explicit or derived,
                         "persona": r.persona,
                         "crm_id": r.crm_id,
@@ -252,7 +178,7 @@ class SqlDirectory:
             new = {
                 "b_id": row.id,
                 "name": r.name or row.name,
-                "topics_json": _topics_json([*old_topics, *r.topics]),
+                "topics_json": topics_json([*old_topics, *r.topics]),
                 "account_id": explicit or row.account_id or derived,
                 "persona": r.persona or row.persona,
                 "crm_id": r.crm_id or row.crm_id,
@@ -260,7 +186,7 @@ class SqlDirectory:
             current = {
                 "b_id": row.id,
                 "name": row.name,
-                "topics_json": _topics_json(old_topics),
+                "topics_json": topics_json(old_topics),
                 "account_id": row.account_id,
                 "persona": row.persona,
                 "crm_id": row.crm_id,
@@ -285,7 +211,7 @@ class SqlDirectory:
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         cols = contacts.c
-        for part in _chunks(emails):
+        for part in chunks(emails):
             for row in conn.execute(
                 select(
                     cols.id,
@@ -372,7 +298,7 @@ class SqlDirectory:
         """``{value: (id, name)}`` of accounts whose ``column`` is in ``values``; oldest wins."""
         col = accounts.c[column]
         out: dict[str, tuple[int, str | None]] = {}
-        for part in _chunks(values):
+        for part in chunks(values):
             for row in conn.execute(
                 select(accounts.c.id, col, accounts.c.name)
                 .where(accounts.c.workspace_id == workspace_id, col.in_(part))
@@ -405,11 +331,11 @@ class SqlDirectory:
             value = getattr(record, key)
             assert value, "records without their key are rejected before the store"
             prev = folded.get(value)
-            folded[value] = record if prev is None else _fold_account(prev, record)
+            folded[value] = record if prev is None else fold_account(prev, record)
         repeats = len(records) - len(folded)
 
         def work(conn: Connection) -> UpsertResult:
-            writer = _AccountWriter(conn, workspace_id, key, source)
+            writer = AccountWriter(conn, workspace_id, key, source)
             result = writer.write(list(folded.values()))
             self._quarantine(conn, workspace_id, [*rejected, *result.rejected])
             return UpsertResult(
@@ -419,157 +345,4 @@ class SqlDirectory:
         return self._retrying(work)
 
 
-_ACCOUNT_COLUMNS = (
-    accounts.c.id,
-    accounts.c.name,
-    accounts.c.domain,
-    accounts.c.crm_id,
-    accounts.c.group_id,
-    accounts.c.traits_json,
-)
-
-
-class _AccountWriter:
-    """One chunk of account upserts inside one transaction: plan in memory, then write
-    the new rows with one executemany and the changed ones with another."""
-
-    def __init__(self, conn: Connection, workspace_id: int, key: str, source: str) -> None:
-        self.conn = conn
-        self.workspace_id = workspace_id
-        self.key = key
-        self.source = source
-        self.rows: dict[int, dict[str, Any]] = {}
-        self.owner: dict[str, dict[str, int]] = {c: {} for c in (*_UNIQUE, "name")}
-        self.changed: set[int] = set()
-        self._next_new = -1
-
-    def _load(self, column: str, values: set[str]) -> None:
-        col = accounts.c[column]
-        for part in _chunks(sorted(values)):
-            for row in self.conn.execute(
-                select(*_ACCOUNT_COLUMNS)
-                .where(accounts.c.workspace_id == self.workspace_id, col.in_(part))
-                .order_by(accounts.c.id.desc())
-            ):
-                self._remember(dict(row._mapping))
-
-    def _remember(self, row: dict[str, Any]) -> None:
-        self.rows[int(row["id"])] = row
-        for column, owners in self.owner.items():
-            if row.get(column):
-                owners[str(row[column])] = int(row["id"])
-
-    def write(self, records: list[AccountRecord]) -> UpsertResult:
-        for column in (*_UNIQUE, "name"):
-            if column == "name" and self.key != "name":
-                continue
-            wanted = {getattr(r, column) for r in records if getattr(r, column)}
-            if wanted:
-                self._load(column, wanted)
-        created = updated = unchanged = 0
-        refused: list[Rejected] = []
-        for r in records:
-            target = self.owner[self.key].get(getattr(r, self.key))
-            if target is None and r.domain:
-                target = self._adoptable(self.owner["domain"].get(r.domain))
-            conflict = self._conflict(r, target)
-            if conflict:
-                raw = orjson.dumps(_record_json(r)).decode()
-                refused.append(Rejected(self.source, conflict, raw, r.line))
-            elif target is None:
-                self._plan_insert(r)
-                created += 1
-            elif self._plan_update(target, r):
-                updated += 1
-            else:
-                unchanged += 1
-        self._flush()
-        return UpsertResult(created, updated, unchanged, refused)
-
-    def _adoptable(self, account_id: int | None) -> int | None:
-        """An account found by domain that a record may take over: it has no key value yet
-        (an account made from visitors' e-mail domains is named after its domain)."""
-        if account_id is None:
-            return None
-        row = self.rows[account_id]
-        value = row.get(self.key)
-        return account_id if not value or (self.key == "name" and value == row["domain"]) else None
-
-    def _conflict(self, r: AccountRecord, target: int | None) -> str | None:
-        for column in _UNIQUE:
-            value = getattr(r, column)
-            owner = self.owner[column].get(value) if value else None
-            if owner is not None and owner != target:
-                other = self.rows[owner]
-                where = f"account {owner}" if owner > 0 else f"line {other['line']}"
-                hint = f", or import with --key {column}" if column in ACCOUNT_KEYS else ""
-                return (
-                    f"{column} {value!r} already belongs to {where} ({other['name']!r}); "
-                    f"fix the row{hint}"
-                )
-        return None
-
-    def _plan_insert(self, r: AccountRecord) -> None:
-        self._remember(
-            {
-                "id": self._next_new,
-                "name": r.name or r.domain,
-                "domain": r.domain,
-                "crm_id": r.crm_id,
-                "group_id": r.group_id,
-                "traits_json": _traits_json(r.traits),
-                "line": r.line,
-            }
-        )
-        self._next_new -= 1
-
-    def _plan_update(self, target: int, r: AccountRecord) -> bool:
-        row = self.rows[target]
-        traits = {**orjson.loads(row["traits_json"] or "{}"), **r.traits}
-        domain = r.domain or row["domain"]
-        new = {
-            "name": r.name or row["name"] or domain,
-            "domain": domain,
-            "crm_id": r.crm_id or row["crm_id"],
-            "group_id": r.group_id or row["group_id"],
-            "traits_json": _traits_json(traits),
-        }
-        if all(new[k] == row[k] for k in new):
-            return False
-        self._remember({**row, **new})
-        if target > 0:
-            self.changed.add(target)
-        return True
-
-    def _flush(self) -> None:
-        now = utcnow()
-        columns = ("name", "domain", "crm_id", "group_id", "traits_json")
-        new = [
-            {"workspace_id": self.workspace_id, **{c: row[c] for c in columns}}
-            for account_id, row in sorted(self.rows.items(), reverse=True)
-            if account_id < 0
-        ]
-        if new:
-            self.conn.execute(
-                accounts.insert(), [{**row, "created_at": now, "updated_at": now} for row in new]
-            )
-        if self.changed:
-            self.conn.execute(
-                accounts.update()
-                .where(accounts.c.id == bindparam("b_id"))
-                .values({c: bindparam(c) for c in (*columns, "updated_at")}),
-                [
-                    {"b_id": i, **{c: self.rows[i][c] for c in columns}, "updated_at": now}
-                    for i in sorted(self.changed)
-                ],
-            )
-
-
-def _record_json(r: AccountRecord) -> dict[str, Any]:
-    return {
-        "name": r.name,
-        "domain": r.domain,
-        "crm_id": r.crm_id,
-        "group_id": r.group_id,
-        "traits": r.traits,
-    }
+__all__ = ["ACCOUNT_KEYS", "AccountRecord", "ContactRecord", "SqlDirectory", "UpsertResult"]
