@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
-from anyio.from_thread import BlockingPortal
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 from sqlalchemy import Engine, Row, Table, func, select
 
+from leadloop.api.app import create_app
+from leadloop.bootstrap import Container
 from leadloop.store.tables import events, quarantine
 
 CLIENT_IP = "203.0.113.5"
@@ -75,3 +79,15 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert isinstance(body["message"], str) and len(body["message"]) > 10
     assert isinstance(body.get("detail", {}), dict)
     return body
+
+
+@contextmanager
+def in_process_api(container: Container, write_key: str, workspace_id: int) -> Iterator[Api]:
+    """The real app around ``container``, called in process through httpx's ASGI transport."""
+    transport = httpx.ASGITransport(app=create_app(container), client=(CLIENT_IP, 51000))
+    with start_blocking_portal() as portal:
+        client = httpx.AsyncClient(transport=transport, base_url="http://leadloop.test")
+        try:
+            yield Api(portal, client, write_key, container.engine, workspace_id)
+        finally:
+            portal.call(client.aclose)

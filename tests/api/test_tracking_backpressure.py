@@ -12,13 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
-from anyio.from_thread import start_blocking_portal
-from api_helpers import CLIENT_IP, Api, assert_error
+from api_helpers import Api, assert_error, in_process_api
 from sqlalchemy import Engine, func, select, text
 
-from leadloop.api.app import create_app
 from leadloop.bootstrap import Container
 from leadloop.store.tables import events, identities
 
@@ -30,14 +27,9 @@ if TYPE_CHECKING:
 def small_queue_api(store: StoreHandle, workspace: Workspace) -> Iterator[Api]:
     """The app on a container whose writer queue holds a single waiting request."""
     container = store.container(ingest_queue_batches=1)
-    transport = httpx.ASGITransport(app=create_app(container), client=(CLIENT_IP, 51000))
     try:
-        with start_blocking_portal() as portal:
-            client = httpx.AsyncClient(transport=transport, base_url="http://leadloop.test")
-            try:
-                yield Api(portal, client, workspace.write_key, container.engine, workspace.id)
-            finally:
-                portal.call(client.aclose)
+        with in_process_api(container, workspace.write_key, workspace.id) as api:
+            yield api
     finally:
         container.close()
 
