@@ -34,7 +34,6 @@ from leadloop.services.imports import (
     parse_map_options,
 )
 from leadloop.services.imports.files import check_file
-from leadloop.store.directory import SqlDirectory
 from leadloop.store.migrate import alembic_config, current_revision
 
 app = typer.Typer(
@@ -83,11 +82,37 @@ def _check_schema(engine: Engine) -> None:
         raise StoreError(f"the store {have}; run `leadloop db upgrade` first (needs {head})")
 
 
-def _prepare(c: Container, path: Path, fmt: str | None, workspace: str) -> tuple[int, SqlDirectory]:
+def _prepare(c: Container, path: Path, fmt: str | None, workspace: str) -> int:
+    """Refuse a missing file, an unknown format, an old schema or workspace; return its id."""
     check_file(path)
     detect_format(path, fmt)
     _check_schema(c.engine)
-    return c.workspaces.workspace_id(workspace), c.directory
+    return c.workspaces.workspace_id(workspace)
+
+
+Tick = Callable[[ImportProgress], None]
+ImportWork = Callable[[Container, int, dict[str, str], Tick], ImportReport]
+
+
+def _run_import(
+    database_url: str | None,
+    path: Path,
+    fmt: str | None,
+    workspace: str,
+    maps: list[str] | None,
+    mapping_file: Path | None,
+    work: ImportWork,
+    validate: Callable[[], None] | None = None,
+) -> None:
+    """What every import command does around its service call: checks, progress, report."""
+    with open_container(database_url) as c:
+        mapping = _mapping(maps, mapping_file)
+        if validate is not None:
+            validate()
+        ws = _prepare(c, path, fmt, workspace)
+        with _interruptible(path), _progress(path) as tick:
+            report = work(c, ws, mapping, tick)
+        _print_report(report, workspace)
 
 
 @contextmanager
@@ -194,27 +219,27 @@ def events_cmd(
 
     Rows without a messageId get one derived from their content, so reruns add nothing.
     """
-    with open_container(database_url) as c:
-        mapping = _mapping(maps, mapping_file)
+
+    def check_source() -> None:
         if not source.strip() or len(source) > 100:
             raise ValidationError("--source must be a name of 1 to 100 characters")
-        ws, directory = _prepare(c, path, fmt, workspace)
-        source_id = c.workspaces.source_id(ws, source)
-        with _interruptible(path), _progress(path) as tick:
-            report = import_events(
-                c.ingest_store,
-                directory,
-                workspace_id=ws,
-                source_id=source_id,
-                path=path,
-                fmt=fmt,
-                mapping=mapping,
-                default_type=event_type,
-                chunk_size=chunk_size,
-                max_message_bytes=c.limits.max_message_bytes,
-                progress=tick,
-            )
-        _print_report(report, workspace)
+
+    def work(c: Container, ws: int, mapping: dict[str, str], tick: Tick) -> ImportReport:
+        return import_events(
+            c.ingest_store,
+            c.directory,
+            workspace_id=ws,
+            source_id=c.workspaces.source_id(ws, source),
+            path=path,
+            fmt=fmt,
+            mapping=mapping,
+            default_type=event_type,
+            chunk_size=chunk_size,
+            max_message_bytes=c.limits.max_message_bytes,
+            progress=tick,
+        )
+
+    _run_import(database_url, path, fmt, workspace, maps, mapping_file, work, check_source)
 
 
 @app.command("contacts")
@@ -229,20 +254,19 @@ def contacts_cmd(
 ) -> None:
     """Import contacts, matched on e-mail: email, name (or first_name/last_name), topics,
     persona, crm_id, account_domain, account_name. Other columns are never stored."""
-    with open_container(database_url) as c:
-        mapping = _mapping(maps, mapping_file)
-        ws, directory = _prepare(c, path, fmt, workspace)
-        with _interruptible(path), _progress(path) as tick:
-            report = import_contacts(
-                directory,
-                workspace_id=ws,
-                path=path,
-                fmt=fmt,
-                mapping=mapping,
-                chunk_size=chunk_size,
-                progress=tick,
-            )
-        _print_report(report, workspace)
+
+    def work(c: Container, ws: int, mapping: dict[str, str], tick: Tick) -> ImportReport:
+        return import_contacts(
+            c.directory,
+            workspace_id=ws,
+            path=path,
+            fmt=fmt,
+            mapping=mapping,
+            chunk_size=chunk_size,
+            progress=tick,
+        )
+
+    _run_import(database_url, path, fmt, workspace, maps, mapping_file, work)
 
 
 @app.command("accounts")
@@ -261,18 +285,17 @@ def accounts_cmd(
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Import accounts (companies): name, domain, crm_id; every other column becomes a trait."""
-    with open_container(database_url) as c:
-        mapping = _mapping(maps, mapping_file)
-        ws, directory = _prepare(c, path, fmt, workspace)
-        with _interruptible(path), _progress(path) as tick:
-            report = import_accounts(
-                directory,
-                workspace_id=ws,
-                path=path,
-                fmt=fmt,
-                mapping=mapping,
-                key=key,
-                chunk_size=chunk_size,
-                progress=tick,
-            )
-        _print_report(report, workspace)
+
+    def work(c: Container, ws: int, mapping: dict[str, str], tick: Tick) -> ImportReport:
+        return import_accounts(
+            c.directory,
+            workspace_id=ws,
+            path=path,
+            fmt=fmt,
+            mapping=mapping,
+            key=key,
+            chunk_size=chunk_size,
+            progress=tick,
+        )
+
+    _run_import(database_url, path, fmt, workspace, maps, mapping_file, work)

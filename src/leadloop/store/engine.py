@@ -54,10 +54,13 @@ def utcnow() -> datetime:
 def db_time(engine: Engine, value: datetime) -> Any:
     """A timestamp as the driver-level insert expects it, matching SQLAlchemy's own format."""
     if engine.dialect.name == "sqlite":
-        if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return sqlite_text(value if value.tzinfo is UTC else value.astimezone(UTC))
     return value
+
+
+def sqlite_text(value: datetime) -> str:
+    """SQLAlchemy's SQLite DateTime text for an aware UTC datetime (the hot-path form)."""
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def as_utc(value: datetime | None) -> datetime | None:

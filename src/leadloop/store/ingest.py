@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from leadloop.domain.identity import IdentityResolver, dedup_key
 from leadloop.domain.messages import Message
 from leadloop.errors import StoreError
-from leadloop.store.engine import db_time, is_sqlite, utcnow
+from leadloop.store.engine import db_time, is_sqlite, sqlite_text, utcnow
 from leadloop.store.identity import SqlIdentityRepository
 
 logger = logging.getLogger(__name__)
@@ -209,9 +209,8 @@ class SqlIngestStore:
         received_at = received.get(m.received_at)
         if received_at is None:
             received_at = received[m.received_at] = db_time(self.engine, m.received_at)
-        when: Any = m.timestamp  # always aware UTC after parsing
-        if self._sqlite:
-            when = when.replace(tzinfo=None).isoformat(" ", "microseconds")
+        # Parsed timestamps are always aware UTC, so SQLite needs only the text form.
+        when: Any = sqlite_text(m.timestamp) if self._sqlite else m.timestamp
         return (
             unit.workspace_id,
             unit.source_id,
@@ -233,10 +232,3 @@ class SqlIngestStore:
         now = db_time(self.engine, utcnow())
         rows = [(workspace_id, r.source, r.line, r.reason, r.raw, now) for r in rejected]
         conn.exec_driver_sql(self._quarantine_sql, rows)
-
-    def quarantine(self, workspace_id: int | None, rejected: Sequence[Rejected]) -> None:
-        """Keep records that never reached a unit (bad key, unreadable body) with their reason."""
-        with self.engine.connect() as conn:
-            conn.execution_options(sqlite_immediate=True)
-            with conn.begin():
-                self._quarantine(conn, workspace_id, rejected)
