@@ -75,7 +75,8 @@ def test_contacts_import_upserts_by_email_and_a_rerun_changes_nothing(
     assert orjson.loads(ana.topics_json) == ["cloud", "compliance", "network security"]
     assert _account(container, ana.account_id).domain == "acme.example"
     assert people["bo@gmail.com"].account_id is None, "free-mail says nothing about an employer"
-    assert "555" not in str([tuple(r) for r in people.values()]), "phone is never stored"
+    stored_text = [v for r in people.values() for v in tuple(r) if isinstance(v, str)]
+    assert not any("555" in v for v in stored_text), "phone is never stored"
     with container.engine.connect() as conn:
         lines = dict(
             conn.execute(

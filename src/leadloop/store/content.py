@@ -13,9 +13,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine
+import orjson
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from leadloop.domain.content import ContentItem
 from leadloop.errors import ValidationError
 from leadloop.store.engine import is_sqlite, utcnow
 from leadloop.store.tables import content
@@ -106,3 +108,35 @@ def load_catalog_csv(path: Path) -> list[ContentRow]:
                 ContentRow(url, record.get("title") or None, record.get("asset_id") or None)
             )
     return rows
+
+
+def _tags(raw: str | None) -> tuple[str, ...]:
+    return tuple(orjson.loads(raw)) if raw else ()
+
+
+def read_content_items(engine: Engine, workspace_id: int) -> dict[str, ContentItem]:
+    """Every tagged asset of a workspace, keyed by asset id (what events carry).
+
+    Rows without an asset id or without a buying stage are not tagged yet and are left out.
+    """
+    query = select(content).where(
+        content.c.workspace_id == workspace_id,
+        content.c.asset_id.is_not(None),
+        content.c.buying_stage.is_not(None),
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return {
+        str(r.asset_id): ContentItem(
+            asset_id=str(r.asset_id),
+            url=r.url,
+            title=r.title or "",
+            format=r.format or "",
+            buying_stage=r.buying_stage,
+            topics=_tags(r.topics_json),
+            personas=_tags(r.personas_json),
+            segments=_tags(r.segments_json),
+            signal=r.signal,
+        )
+        for r in rows
+    }

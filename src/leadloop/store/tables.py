@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -157,7 +158,16 @@ content = Table(
     Column("title", String(500)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Revision 0003: the tags passive profiling reads (leadloop.domain.content.ContentItem).
+    # Topics, personas and segments are JSON arrays of the user's own words.
+    Column("format", String(100)),
+    Column("buying_stage", String(20)),
+    Column("topics_json", Text),
+    Column("personas_json", Text),
+    Column("segments_json", Text),
+    Column("signal", Float),
     UniqueConstraint("workspace_id", "url"),
+    Index(None, "workspace_id", "asset_id", unique=True),
 )
 
 quarantine = Table(
