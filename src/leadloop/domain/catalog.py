@@ -14,7 +14,6 @@ catalog.yaml:3: buying_stage: unknown buying stage 'considerate'
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from leadloop.domain.content import HOT_SIGNAL, KNOWN_FORMATS, WARM_SIGNAL, ContentItem
-from leadloop.domain.problems import Problem, RawRecord
+from leadloop.domain.problems import Problem, RawRecord, did_you_mean
 from leadloop.domain.stages import STAGES, normalise_stage
 from leadloop.domain.taxonomy import EMPTY_TAXONOMY, MAX_TERM, Taxonomy, term_key
 
@@ -123,8 +122,7 @@ class _Checker:
         try:
             return normalise_stage(value)
         except ValueError:
-            close = difflib.get_close_matches(value.strip().lower(), STAGES, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(value.strip().lower(), STAGES)
             self.fail("buying_stage", f"unknown buying stage {value!r}{hint}; "
                                       f"allowed: {', '.join(STAGES)}")  # fmt: skip
             return None
@@ -185,8 +183,7 @@ class _Checker:
     def unknown_fields(self) -> None:
         for name in self.record.values:
             if name not in FIELDS:
-                close = difflib.get_close_matches(name, FIELDS, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = did_you_mean(name, FIELDS)
                 self.fail(name, f"unknown field{hint}; allowed: {', '.join(FIELDS)}")
 
 

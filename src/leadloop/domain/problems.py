@@ -7,7 +7,8 @@ name the file, the line and the field, so every error points at the text to fix.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -47,3 +48,16 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         return f"{where}{self.field}: {self.message}"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice (difflib, or one containing ``word``).
+
+    >>> did_you_mean("stage", ["title", "buying_stage"])
+    " (did you mean 'buying_stage'?)"
+    """
+    options = list(choices)
+    close = difflib.get_close_matches(word, options, n=1)
+    if not close:
+        close = [c for c in options if len(word) >= 3 and word.lower() in c.lower()][:1]
+    return f" (did you mean {close[0]!r}?)" if close else ""

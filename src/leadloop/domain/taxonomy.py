@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-from leadloop.domain.problems import Problem, RawRecord
+from leadloop.domain.problems import Problem, RawRecord, did_you_mean
 
 KINDS: Final = ("topics", "personas", "segments", "formats")
 """The kinds of term a taxonomy may declare, as they appear in a catalog file."""
@@ -84,8 +84,7 @@ def parse_taxonomy(record: RawRecord, file: str) -> tuple[Taxonomy, list[Problem
     for kind, raw in record.values.items():
         at = record.line_of(kind)
         if kind not in KINDS:
-            near = difflib.get_close_matches(kind, KINDS, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            hint = did_you_mean(kind, KINDS)
             problems.append(
                 Problem(
                     file,

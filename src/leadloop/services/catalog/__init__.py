@@ -9,11 +9,17 @@ from leadloop.services.catalog.edit import (
     replace_content,
 )
 from leadloop.services.catalog.files import RawCatalog, read_catalog
-from leadloop.services.catalog.load import CatalogLoadReport, check_catalog_file, load_catalog_file
+from leadloop.services.catalog.load import (
+    CatalogLoadReport,
+    check_catalog,
+    check_catalog_file,
+    load_catalog_file,
+)
 
 __all__ = [
     "CatalogLoadReport",
     "RawCatalog",
+    "check_catalog",
     "check_catalog_file",
     "create_content",
     "delete_content",

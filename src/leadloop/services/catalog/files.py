@@ -11,7 +11,6 @@ shape, CSV header.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Final
 import yaml
 
 from leadloop.domain.catalog import FIELDS, REQUIRED
-from leadloop.domain.problems import Problem, RawRecord
+from leadloop.domain.problems import Problem, RawRecord, did_you_mean
 from leadloop.errors import ValidationError
 
 SUFFIXES: Final = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
@@ -121,6 +120,8 @@ class _YamlReader:
         return RawRecord(_line(node), values, lines)
 
     def items(self, node: yaml.Node) -> list[RawRecord]:
+        if isinstance(node, yaml.ScalarNode) and _plain(node) is None:
+            return []  # `content:` with nothing under it: an empty catalog
         if not isinstance(node, yaml.SequenceNode):
             self.fail(_line(node), "content", "expected a list of items (`- asset_id: ...`)")
             return []
@@ -143,7 +144,7 @@ def parse_yaml(text: str, file: str) -> RawCatalog:
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + 1 if mark is not None else 0
         started = exc.context_mark
-        since = f" on line {started.line + 1}" if started is not None else ""
+        since = f" started on line {started.line + 1}" if started is not None else ""
         context = f" ({exc.context}{since})" if exc.context else ""
         reader.fail(line, "yaml", f"not valid YAML: {exc.problem}{context}")
         return RawCatalog(file, problems=tuple(reader.problems))
@@ -171,8 +172,7 @@ def _sections(reader: _YamlReader, top: yaml.MappingNode) -> RawCatalog:
         elif key == "taxonomy" and _plain(value) is not None:
             reader.fail(line, "taxonomy", "expected a mapping: topics, personas, segments, formats")
         elif key != "taxonomy":
-            close = difflib.get_close_matches(key, SECTIONS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(key, SECTIONS)
             reader.fail(line, key, f"unknown section{hint}; allowed: {', '.join(SECTIONS)}")
     if "content" not in {key for key, _, _ in found}:
         reader.fail(_line(top), "content", "no `content:` list of items in the file")
@@ -183,8 +183,7 @@ def _header_problems(names: list[str], file: str) -> list[Problem]:
     problems = []
     for i, name in enumerate(names):
         if name not in FIELDS:
-            close = difflib.get_close_matches(name, FIELDS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(name, FIELDS)
             message = f"unknown column {name!r}{hint}; allowed: {', '.join(FIELDS)}"
             problems.append(Problem(file, 1, "header", message, 1))
         elif name in names[:i]:

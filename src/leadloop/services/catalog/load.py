@@ -17,7 +17,7 @@ from leadloop.domain.catalog import CatalogResult, validate_records
 from leadloop.domain.problems import Problem
 from leadloop.domain.taxonomy import EMPTY_TAXONOMY, Taxonomy, parse_taxonomy
 from leadloop.errors import CatalogValidationError
-from leadloop.services.catalog.files import read_catalog
+from leadloop.services.catalog.files import RawCatalog, read_catalog
 from leadloop.store.catalog import SyncCounts, sync_catalog
 from leadloop.store.taxonomy import read_taxonomy
 
@@ -37,13 +37,8 @@ class CatalogLoadReport:
         return self.counts.changed
 
 
-def check_catalog_file(path: Path, stored: Taxonomy = EMPTY_TAXONOMY) -> CatalogResult:
-    """Every problem of a catalog file, sorted by line; ``taxonomy`` is the file's own.
-
-    Raises:
-        ValidationError: the file cannot be read at all (missing, not UTF-8, unknown type).
-    """
-    raw = read_catalog(path)
+def check_catalog(raw: RawCatalog, stored: Taxonomy = EMPTY_TAXONOMY) -> CatalogResult:
+    """Every problem of a read catalog, sorted by line; ``taxonomy`` is the file's own."""
     own, problems = EMPTY_TAXONOMY, list(raw.problems)
     if raw.taxonomy is not None:
         own, found = parse_taxonomy(raw.taxonomy, raw.file)
@@ -51,6 +46,15 @@ def check_catalog_file(path: Path, stored: Taxonomy = EMPTY_TAXONOMY) -> Catalog
     result = validate_records(raw.records, file=raw.file, taxonomy=own.merged_over(stored))
     problems.extend(result.problems)
     return CatalogResult(result.items, tuple(sorted(problems, key=lambda p: p.line)), own)
+
+
+def check_catalog_file(path: Path, stored: Taxonomy = EMPTY_TAXONOMY) -> CatalogResult:
+    """Read and check a catalog file (see :func:`check_catalog`).
+
+    Raises:
+        ValidationError: the file cannot be read at all (missing, not UTF-8, unknown type).
+    """
+    return check_catalog(read_catalog(path), stored)
 
 
 def invalid(problems: Sequence[Problem], what: str) -> CatalogValidationError:
