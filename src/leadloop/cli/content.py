@@ -116,7 +116,8 @@ def list_cmd(
             c.engine, ws, stage=stage, topic=topic, persona=persona, segment=segment, fmt=fmt
         )
         table = Table(title=f"catalog of workspace {escape(workspace)}: {len(found):,} item(s)")
-        for name in ("asset_id", "title", "format", "stage", "topics", "personas", "signal"):
+        table.add_column("asset_id", no_wrap=True)
+        for name in ("title", "format", "stage", "topics", "personas", "signal"):
             table.add_column(name, overflow="fold")
         for s in found:
             i = s.item

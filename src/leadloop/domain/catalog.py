@@ -141,7 +141,7 @@ class _Checker:
             return ()
         if isinstance(raw, str):
             entries: list[object] = list(raw.split(LIST_SEPARATOR)) if raw.strip() else []
-        elif isinstance(raw, list):
+        elif isinstance(raw, list | tuple):
             entries = list(raw)
         else:
             self.fail(name, f"expected a list of text (or one text with ';' between terms), "

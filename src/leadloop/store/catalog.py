@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -196,8 +196,12 @@ def _one(conn: Connection, workspace_id: int, asset_id: str) -> Row[Any]:
     return row
 
 
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite reads naive UTC
+
+
 def _stored(row: Row[Any]) -> StoredContent:
-    return StoredContent(row_item(row), row.created_at, row.updated_at)
+    return StoredContent(row_item(row), _aware(row.created_at), _aware(row.updated_at))
 
 
 def get_item(engine: Engine, workspace_id: int, asset_id: str) -> StoredContent:
@@ -270,7 +274,7 @@ def replace_item(engine: Engine, workspace_id: int, item: ContentItem) -> Stored
                          .values(**item_columns(item), updated_at=now))  # fmt: skip
     except IntegrityError:
         raise _conflict(item, "url", None) from None
-    return StoredContent(item, row.created_at, now)
+    return StoredContent(item, _aware(row.created_at), now)
 
 
 def delete_item(engine: Engine, workspace_id: int, asset_id: str) -> None:

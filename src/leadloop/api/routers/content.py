@@ -30,6 +30,7 @@ _409 = {"model": ErrorBody, "description": "The asset_id or url is already catal
 _422 = {"model": ErrorBody, "description": "Invalid field(s); `detail.field` names the first."}
 READ: dict[int | str, dict[str, Any]] = {401: _401, 422: _422}
 ONE: dict[int | str, dict[str, Any]] = {401: _401, 404: _404, 422: _422}
+CREATE: dict[int | str, dict[str, Any]] = {401: _401, 409: _409, 422: _422}
 WRITE: dict[int | str, dict[str, Any]] = {401: _401, 404: _404, 409: _409, 422: _422}
 
 
@@ -70,7 +71,7 @@ def get_content(asset_id: str, container: ContainerDep, key: AdminKey) -> Conten
     return _public(catalog.get_content(container.engine, key.workspace_id, asset_id))
 
 
-@router.post("", response_model=ContentPublic, status_code=201, responses=WRITE)
+@router.post("", response_model=ContentPublic, status_code=201, responses=CREATE)
 def create_content(body: ContentCreate, container: ContainerDep, key: AdminKey) -> ContentPublic:
     """Add an item; 409 when its asset_id or url is already catalogued."""
     values = body.model_dump()

@@ -59,8 +59,10 @@ def check_catalog_file(path: Path, stored: Taxonomy = EMPTY_TAXONOMY) -> Catalog
 
 def invalid(problems: Sequence[Problem], what: str) -> CatalogValidationError:
     """The error for a catalog with problems: the first one in the message, all in detail."""
+    first = problems[0]
+    where = str(first) if first.line else f"{first.field}: {first.message}"
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return CatalogValidationError(f"{what} is not a valid catalog: {problems[0]}{more}", problems)
+    return CatalogValidationError(f"{what} is not a valid catalog: {where}{more}", problems)
 
 
 def load_catalog_file(
