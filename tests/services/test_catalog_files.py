@@ -165,3 +165,34 @@ def test_the_documented_example_catalog_is_valid_and_complete() -> None:
     personas = set(result.taxonomy.terms["personas"])
     assert {"Function Head", "Transformational Leader", "Business Strategist",
             "Turnaround Artist"} < personas  # fmt: skip
+
+
+def test_yaml_anchors_and_merge_keys_share_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "x-defaults: &web\n"
+        "  format: article\n"
+        "  buying_stage: awareness\n"
+        "  topics: [hybrid work]\n"
+        "content:\n"
+        "  - <<: *web\n"
+        "    asset_id: a-1\n"
+        "    url: https://x.example/1\n"
+        "    title: One\n"
+        "  - <<: *web\n"
+        "    asset_id: a-2\n"
+        "    url: https://x.example/2\n"
+        "    title: Two\n"
+        "    buying_stage: interst\n",
+        encoding="utf-8",
+    )
+    result = check_catalog_file(path)
+    assert [str(p) for p in result.problems] == [
+        f"{path}:14: buying_stage: unknown buying stage 'interst' (did you mean 'interest'?); "
+        "allowed: epiphany, awareness, interest, consideration, purchase, onboarding, adoption, "
+        "renewal/expansion, advocacy"
+    ]
+    path.write_text(path.read_text().replace("interst", "interest"))
+    one, two = check_catalog_file(path).items
+    assert (one.format, one.buying_stage, one.topics) == ("article", "awareness", ("hybrid work",))
+    assert two.buying_stage == "interest"

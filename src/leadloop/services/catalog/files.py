@@ -24,8 +24,9 @@ from leadloop.errors import ValidationError
 
 SUFFIXES: Final = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
 SECTIONS: Final = ("content", "taxonomy")
-"""Top-level keys of a YAML catalog."""
+"""Top-level keys of a YAML catalog; keys starting ``x-`` are ignored (YAML anchors)."""
 _NULL_TAG: Final = "tag:yaml.org,2002:null"
+_MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 _MAX_BYTES: Final = 50 * 1024 * 1024
 
 
@@ -95,16 +96,26 @@ class _YamlReader:
         self.problems.append(Problem(self.file, line, where, message, line))
 
     def pairs(self, node: yaml.MappingNode, where: str) -> list[tuple[str, yaml.Node, int]]:
-        """A mapping's (key, value, line), reporting duplicate keys."""
+        """A mapping's (key, value, line), reporting duplicate keys; ``<<:`` merges apply."""
         seen: dict[str, int] = {}
-        out = []
+        out, merged = [], []
         for key_node, value in node.value:
+            if key_node.tag == _MERGE_TAG:  # `<<: *defaults` (explicit keys win)
+                sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+                for source in sources:
+                    if isinstance(source, yaml.MappingNode):
+                        merged.extend(self.pairs(source, where))
+                continue
             key, line = str(_plain(key_node)), _line(key_node)
             if key in seen:
                 self.fail(line, key, f"duplicate key in {where} (first on line {seen[key]})")
                 continue
             seen[key] = line
             out.append((key, value, line))
+        for key, value, line in merged:
+            if key not in seen:
+                seen[key] = line
+                out.append((key, value, line))
         return out
 
     def record(self, node: yaml.MappingNode, where: str) -> RawRecord:
@@ -171,7 +182,7 @@ def _sections(reader: _YamlReader, top: yaml.MappingNode) -> RawCatalog:
             taxonomy = reader.record(value, "taxonomy")
         elif key == "taxonomy" and _plain(value) is not None:
             reader.fail(line, "taxonomy", "expected a mapping: topics, personas, segments, formats")
-        elif key != "taxonomy":
+        elif key != "taxonomy" and not key.startswith("x-"):
             hint = did_you_mean(key, SECTIONS)
             reader.fail(line, key, f"unknown section{hint}; allowed: {', '.join(SECTIONS)}")
     if "content" not in {key for key, _, _ in found}:
