@@ -15,6 +15,7 @@ catalog.yaml:3: buying_stage: unknown buying stage 'considerate'
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -38,6 +39,8 @@ SIGNAL_WORDS: Final = {"hot": HOT_SIGNAL, "warm": WARM_SIGNAL}
 MAX_LENGTH: Final = {"asset_id": 255, "url": 2000, "title": 500, "format": 100}
 """Longest value per text field (the store's column sizes)."""
 _KNOWN = {term_key(f): f for f in KNOWN_FORMATS}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,7 @@ class _Checker:
             self.fail(name, f"expected text, got {_kind(value)}")
             return None
         value = value.strip()
-        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        if _CONTROL.search(value):
             self.fail(name, "must be one line of text (no line breaks or control characters)")
             return None
         limit = MAX_LENGTH.get(name)
@@ -89,7 +92,7 @@ class _Checker:
 
     def asset_id(self) -> str | None:
         value = self.text("asset_id")
-        if value is not None and any(c.isspace() for c in value):
+        if value is not None and _SPACE.search(value):
             self.fail(
                 "asset_id", f"{value!r} contains spaces; use e.g. {'-'.join(value.split())!r}"
             )
