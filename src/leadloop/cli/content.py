@@ -15,6 +15,7 @@ from leadloop.cli.context import (
     err_console,
     open_container,
 )
+from leadloop.domain.content import HOT_SIGNAL, WARM_SIGNAL
 from leadloop.domain.problems import Problem
 from leadloop.errors import CatalogValidationError, LeadloopError
 from leadloop.services.catalog import (
@@ -30,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+SIGNAL_NAMES = {HOT_SIGNAL: "hot", WARM_SIGNAL: "warm"}
 FileArgument = typer.Argument(
     ..., help="Catalog file: .yaml/.yml (with an optional taxonomy) or .csv.", show_default=False
 )
@@ -116,12 +118,11 @@ def list_cmd(
             c.engine, ws, stage=stage, topic=topic, persona=persona, segment=segment, fmt=fmt
         )
         table = Table(title=f"catalog of workspace {escape(workspace)}: {len(found):,} item(s)")
-        table.add_column("asset_id", no_wrap=True)
-        for name in ("title", "format", "stage", "topics", "personas", "signal"):
-            table.add_column(name, overflow="fold")
+        for name in ("asset_id", "title", "format", "stage", "topics", "personas", "signal"):
+            table.add_column(name, overflow="fold", no_wrap=name in ("asset_id", "stage"))
         for s in found:
             i = s.item
-            signal = "" if i.signal is None else ("hot" if i.is_hot else f"{i.signal:g}")
+            signal = SIGNAL_NAMES.get(i.signal, f"{i.signal:g}") if i.signal is not None else ""
             table.add_row(
                 *(escape(v) for v in (i.asset_id, i.title, i.format, i.buying_stage)),
                 escape(", ".join(i.topics)), escape(", ".join(i.personas)), signal,
