@@ -3,7 +3,8 @@
     LeadloopError
     ├── ValidationError          bad input: a message, a file row, a setting
     │   ├── InvalidMessageError  one tracking message that cannot be stored
-    │   └── PayloadTooLargeError a request or message past the size limits
+    │   ├── PayloadTooLargeError a request or message past the size limits
+    │   └── CatalogValidationError  catalog items (file or API body) with line-precise problems
     ├── AuthError                missing or unknown key, or a key without the scope
     ├── NotFoundError            a record that does not exist
     ├── ConflictError            a write that collides with existing data
@@ -19,6 +20,7 @@ Each error carries a stable ``code`` (used in API bodies) and the context that p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -43,6 +45,19 @@ class InvalidMessageError(ValidationError):
 
 class PayloadTooLargeError(ValidationError):
     code = "too_large"
+
+
+class CatalogValidationError(ValidationError):
+    """Every problem of a catalog file or API body; ``problems`` are domain ``Problem``s."""
+
+    code = "invalid_content"
+
+    def __init__(self, message: str, problems: Sequence[Any] = (), **detail: Any) -> None:
+        listed = [{"field": p.field, "line": p.line, "message": p.message} for p in problems]
+        if problems:
+            detail.setdefault("field", problems[0].field)
+        super().__init__(message, problems=listed, **detail)
+        self.problems = tuple(problems)
 
 
 class AuthError(LeadloopError):

@@ -12,6 +12,7 @@ from leadloop.bootstrap import bootstrap
 from leadloop.cli.demo import DEMO_ADMIN_KEY, DEMO_WRITE_KEY
 from leadloop.cli.main import app
 from leadloop.config import Settings
+from leadloop.store.content import read_content_items
 from leadloop.store.tables import contacts, events, quarantine
 
 runner = CliRunner()
@@ -78,6 +79,9 @@ def test_demo_loads_the_world_and_a_rerun_adds_nothing(tmp_path: Path) -> None:
     try:
         assert c.workspaces.authenticate(DEMO_WRITE_KEY).scope == "write"  # type: ignore[union-attr]
         assert c.workspaces.authenticate(DEMO_ADMIN_KEY).scope == "admin"  # type: ignore[union-attr]
+        catalog = read_content_items(c.engine, c.workspaces.workspace_id("demo"))
+        assert len(catalog) == 246  # the simulator's catalog, with its tags
+        assert {i.format for i in catalog.values() if i.is_hot} == {"price list", "coverage map"}
     finally:
         c.close()
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import orjson
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from leadloop.errors import (
     AuthError,
+    CatalogValidationError,
     ConflictError,
     IllegalTransitionError,
     LeadloopError,
@@ -20,6 +23,7 @@ from leadloop.errors import (
 
 STATUS: list[tuple[type[LeadloopError], int]] = [
     (PayloadTooLargeError, 413),
+    (CatalogValidationError, 422),
     (ValidationError, 400),
     (AuthError, 401),
     (NotFoundError, 404),
@@ -58,7 +62,32 @@ def error_response(exc: LeadloopError) -> Response:
     )
 
 
+ERROR_BODY_PREFIXES = ("/v1/content",)
+"""Routes whose request-validation errors answer ``{code, message, detail}`` (422)."""
+
+
+def _field(loc: tuple[object, ...] | list[object]) -> str:
+    parts = [str(p) for p in loc]
+    return ".".join(parts[1:] if len(parts) > 1 and parts[0] in ("body", "query") else parts)
+
+
+def validation_response(exc: RequestValidationError) -> Response:
+    """FastAPI's own validation errors in the house shape, naming each field."""
+    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    message = f"{first['field']}: {first['message']}{more}"
+    detail = {"field": first["field"], "problems": errors}
+    return json_response({"code": "invalid", "message": message, "detail": detail}, 422)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LeadloopError)
     async def _leadloop_error(_request: Request, exc: LeadloopError) -> Response:
         return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith(ERROR_BODY_PREFIXES):
+            return validation_response(exc)
+        return await request_validation_exception_handler(request, exc)

@@ -30,6 +30,7 @@ from leadloop.bootstrap import Container
 from leadloop.cli.context import DatabaseOption, console, open_container
 from leadloop.cli.simulate import PHASES, summary_table
 from leadloop.errors import ValidationError
+from leadloop.services.catalog import load_catalog_file
 from leadloop.services.imports import (
     ImportProgress,
     ImportReport,
@@ -38,7 +39,6 @@ from leadloop.services.imports import (
     import_events,
 )
 from leadloop.simulate import SimConfig, SimSummary, generate
-from leadloop.store.content import load_catalog_csv, upsert_content
 from leadloop.store.migrate import upgrade
 from leadloop.store.summary import workspace_summary
 from leadloop.store.tables import quarantine
@@ -82,7 +82,7 @@ def _load(c: Container, ws: int, out: Path) -> dict[str, ImportReport | int]:
     directory = c.directory
     source_id = c.workspaces.source_id(ws, "demo-import")
     reports: dict[str, ImportReport | int] = {}
-    reports["content"] = upsert_content(c.engine, ws, load_catalog_csv(out / "content.csv"))
+    reports["content"] = load_catalog_file(c.engine, ws, out / "content.csv").changed
     with Progress(
         TextColumn("{task.description:12s}"), BarColumn(), TaskProgressColumn(),
         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console,

@@ -2,6 +2,8 @@
 
 Loading the same catalog twice changes nothing; loading an edited one updates titles and
 asset ids in place, so events already pointing at a url keep pointing at the same row.
+Tagged :class:`ContentItem` values go through :func:`leadloop.store.catalog.sync_catalog`
+(matched by asset id, then url); bare :class:`ContentRow` values keep the url-keyed upsert.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from leadloop.domain.content import ContentItem
 from leadloop.errors import ValidationError
+from leadloop.store.catalog import sync_catalog
 from leadloop.store.engine import is_sqlite, utcnow
 from leadloop.store.tables import content
 
@@ -72,14 +75,23 @@ def _upsert_statement(engine: Engine, batch: Sequence[ContentRow], workspace_id:
     ).returning(content.c.id)
 
 
-def upsert_content(engine: Engine, workspace_id: int, rows: Iterable[ContentRow]) -> int:
+def upsert_content(
+    engine: Engine, workspace_id: int, rows: Iterable[ContentRow | ContentItem]
+) -> int:
     """Insert new urls and update changed titles/asset ids; returns rows inserted or changed.
 
-    Idempotent: a second call with the same rows returns 0 and leaves the table as it was.
+    ``ContentItem`` values also write their tags (format, stage, topics, personas, segments,
+    signal). Idempotent: a second call with the same rows returns 0 and changes nothing.
     """
+    rows = list(rows)
+    items = [r for r in rows if isinstance(r, ContentItem)]
     written = 0
+    if items:
+        counts = sync_catalog(engine, workspace_id, items)
+        written += counts.created + counts.updated
+    bare = [r for r in rows if isinstance(r, ContentRow)]
     with engine.begin() as conn:
-        for batch in _batches(rows):
+        for batch in _batches(bare):
             written += len(conn.execute(_upsert_statement(engine, batch, workspace_id)).all())
     return written
 

@@ -182,3 +182,19 @@ quarantine = Table(
     Column("received_at", UtcDateTime, nullable=False),
     Index(None, "workspace_id", "received_at"),
 )
+
+# --- Content catalog (revision 0004) ------------------------------------------------------
+# The user's declared vocabulary: once a kind (topics, personas, segments, formats) has
+# terms here, catalog items must use them (leadloop.domain.taxonomy).
+content_terms = Table(
+    "content_terms",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("term", String(200), nullable=False),
+    Column("description", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("workspace_id", "kind", "term"),
+)
