@@ -10,25 +10,31 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
 
 DOCS = Path(__file__).resolve().parent
 
 
-def _commands(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
+def _is_group(cmd: Any) -> bool:
+    # Typer ships its own copy of click, so isinstance(cmd, click.Group) is always False.
+    return hasattr(cmd, "list_commands")
+
+
+def _commands(cmd: Any, path: list[str]) -> list[tuple[list[str], Any]]:
     out = [(path, cmd)]
-    if isinstance(cmd, click.Group):
-        for name in sorted(cmd.list_commands(click.Context(cmd))):
-            sub = cmd.get_command(click.Context(cmd), name)
+    if _is_group(cmd):
+        ctx = cmd.context_class(cmd)
+        for name in sorted(cmd.list_commands(ctx)):
+            sub = cmd.get_command(ctx, name)
             if sub is not None and not sub.hidden:
                 out.extend(_commands(sub, [*path, name]))
     return out
 
 
-def _param_line(param: click.Parameter) -> str:
-    if isinstance(param, click.Option):
+def _param_line(param: Any) -> str:
+    if param.param_type_name == "option":
         names = ", ".join(f"`{o}`" for o in param.opts)
         default = ""
         if param.default not in (None, False, (), []) and not param.is_flag:
@@ -47,7 +53,7 @@ def cli_reference() -> str:
         lines.append("")
         lines.append((cmd.help or "").strip().split("\n\n")[0])
         params = [p for p in cmd.params if p.name != "help"]
-        if params and not isinstance(cmd, click.Group):
+        if params and not _is_group(cmd):
             lines.append("")
             lines.extend(_param_line(p) for p in params)
         lines.append("")
