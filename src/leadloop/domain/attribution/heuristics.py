@@ -113,11 +113,17 @@ def _keyed(journey: Journey, roles: tuple[str, ...], shares: tuple[float, ...]) 
 
 
 def attribute(journeys: Iterable[Journey], weighting: Weighting, model: str) -> Attribution:
-    """Share each converted journey's conversions and value over its touches by ``weighting``."""
+    """Share each converted journey's conversions and value over its touches by ``weighting``.
+
+    Every key touched by any journey appears, with 0 when it earned nothing.
+    """
     conversions: dict[str, float] = defaultdict(float)
     value: dict[str, float] = defaultdict(float)
     for journey in journeys:
-        if not journey.converted or not journey.touches:
+        if not journey.converted:
+            for touch in journey.touches:
+                conversions[touch.key] += 0.0
+                value[touch.key] += 0.0
             continue
         for touch, weight in zip(journey.touches, weighting(journey), strict=True):
             conversions[touch.key] += weight * journey.conversions

@@ -36,24 +36,34 @@ def shapley_attribution(
     With ``sampled`` (and ``auto`` past 15 keys) ``detail`` holds ``se_conversions:KEY`` and
     ``se_value:KEY``, the standard errors of the estimates.
     """
+    journeys = list(journeys)
     keys, masks = _coalitions(journeys)
-    if method not in ("auto", "exact", "sampled"):
-        raise ValidationError(
-            f"unknown Shapley method {method!r}; allowed: auto, exact, sampled", method=method
-        )
-    exact = method == "exact" or (method == "auto" and len(keys) <= EXACT_LIMIT)
-    if exact and len(keys) > EXACT_LIMIT + 5:
-        raise ValidationError(
-            f"exact Shapley over {len(keys)} keys needs 2**{len(keys)} coalitions; "
-            f"use method='sampled' above {EXACT_LIMIT + 5}",
-            keys=len(keys),
-        )
+    idle = {t.key for j in journeys for t in j.touches} - set(keys)
+    detail: dict[str, float] = {}
+    exact = _use_exact(method, len(keys))
     if exact:
         conv = _exact(len(keys), {m: c for m, (c, _) in masks.items()})
         val = _exact(len(keys), {m: v for m, (_, v) in masks.items()})
         credits = {k: Credit(conv[i], val[i]) for i, k in enumerate(keys)}
-        return Attribution("shapley", dict(sorted(credits.items())))
-    return _sampled(keys, masks, samples, seed)
+    else:
+        credits, detail = _sampled(keys, masks, samples, seed)
+    credits.update((k, Credit()) for k in idle)
+    return Attribution("shapley", dict(sorted(credits.items())), detail)
+
+
+def _use_exact(method: str, n: int) -> bool:
+    if method not in ("auto", "exact", "sampled"):
+        raise ValidationError(
+            f"unknown Shapley method {method!r}; allowed: auto, exact, sampled", method=method
+        )
+    exact = method == "exact" or (method == "auto" and n <= EXACT_LIMIT)
+    if exact and n > EXACT_LIMIT + 5:
+        raise ValidationError(
+            f"exact Shapley over {n} keys needs 2**{n} coalitions; "
+            f"use method='sampled' above {EXACT_LIMIT + 5}",
+            keys=n,
+        )
+    return exact
 
 
 def _coalitions(journeys: Iterable[Journey]) -> tuple[list[str], dict[int, tuple[float, float]]]:
@@ -93,7 +103,7 @@ def _exact(n: int, weight: dict[int, float]) -> list[float]:
 
 def _sampled(
     keys: list[str], masks: dict[int, tuple[float, float]], samples: int, seed: int
-) -> Attribution:
+) -> tuple[dict[str, Credit], dict[str, float]]:
     """Permutation sampling: a key set's worth goes to its member that comes last in the order.
 
     That is the marginal contribution ``v(P + i) - v(P)`` summed over the keys of one
@@ -122,7 +132,9 @@ def _sampled(
     return _estimate(keys, sums, samples)
 
 
-def _estimate(keys: list[str], sums: list[list[float]], samples: int) -> Attribution:
+def _estimate(
+    keys: list[str], sums: list[list[float]], samples: int
+) -> tuple[dict[str, Credit], dict[str, float]]:
     def se(total: float, squares: float) -> float:
         mean = total / samples
         var = max(squares / samples - mean * mean, 0.0) * samples / (samples - 1)
@@ -133,4 +145,4 @@ def _estimate(keys: list[str], sums: list[list[float]], samples: int) -> Attribu
         credits[k] = Credit(sums[0][i] / samples, sums[1][i] / samples)
         detail[f"se_conversions:{k}"] = se(sums[0][i], sums[2][i])
         detail[f"se_value:{k}"] = se(sums[1][i], sums[3][i])
-    return Attribution("shapley", dict(sorted(credits.items())), detail)
+    return credits, detail
