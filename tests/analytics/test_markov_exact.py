@@ -180,3 +180,31 @@ def test_no_conversions_gives_no_credit() -> None:
     result = markov_attribution([PathCount(("a", "b"), 0, 0.0, 3)], order=1)
     assert result.total_conversions == 0.0
     assert result.detail["conversion_probability"] == 0.0
+
+
+def test_wide_key_spaces_take_the_sorting_path_and_agree() -> None:
+    # 5,000 possible keys at order 2: 5,001**2 codes, past the lookup-table limit
+    rng = random.Random(4)
+    paths = [
+        PathCount(
+            tuple(f"k{rng.randrange(5_000)}" for _ in range(rng.randint(1, 4))),
+            rng.randint(0, 1),
+            float(rng.randint(0, 9)),
+            rng.randint(0, 2),
+        )
+        for _ in range(150)
+    ]
+    paths = [p for p in paths if p.conversions + p.nulls] + [PathCount(("k1",), 1, 1.0, 0)]
+    names = {k for p in paths for k in p.keys}
+    arrays = path_arrays(paths)
+    wide = PathArrays(
+        (*arrays.names, *(f"unused{i}" for i in range(5_001 - len(names)))),
+        arrays.codes,
+        arrays.offsets,
+        arrays.conversions,
+        arrays.value,
+        arrays.nulls,
+    )
+    result = markov_attribution(wide, order=2)
+    for key, (effect, _) in independent_markov(paths, 2).items():
+        assert result.detail[f"removal_effect:{key}"] == pytest.approx(effect, abs=1e-9)

@@ -144,8 +144,7 @@ def _window_codes(arrays: PathArrays, order: int, base: int) -> tuple[NDArray[np
 def _count(arrays: PathArrays, order: int, base: int) -> _Chain:
     """Count every transition of every path, each path weighted by its journeys."""
     states, per_path = _window_codes(arrays, order, base)
-    present = np.unique(np.concatenate(([0], states)))
-    idx = np.searchsorted(present, states)
+    present, idx = _compact(states, base**order)
     ends = np.cumsum(per_path)
     starts = ends - per_path
     prev = np.empty_like(idx)
@@ -162,6 +161,21 @@ def _count(arrays: PathArrays, order: int, base: int) -> _Chain:
         _per_state(last, arrays.value, m),
         _per_state(last, arrays.nulls, m),
     )
+
+
+def _compact(
+    states: NDArray[np.int64], space: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The distinct codes (``(start)`` = 0 first) and each state's index among them."""
+    if space <= _PAIR_TABLE_LIMIT:  # a lookup table beats sorting
+        seen = np.zeros(space, bool)
+        seen[0] = True
+        seen[states] = True
+        present = np.flatnonzero(seen).astype(np.int64)
+        table = np.cumsum(seen, dtype=np.int64) - 1
+        return present, table[states]
+    present = np.unique(np.concatenate(([0], states)))
+    return present, np.searchsorted(present, states).astype(np.int64)
 
 
 def _per_state(
@@ -190,8 +204,10 @@ def _removal_effects(
     rewards = np.column_stack((chain.conversion / out, chain.value / out))
     full = _solve(system, rewards)
     digits = _digits(chain.state_codes, order, base)
-    effects, value_effects = {}, {}
-    for code, key in enumerate(names):
+    effects = dict.fromkeys(names, 0.0)
+    value_effects = dict.fromkeys(names, 0.0)
+    for code in np.unique(digits[digits > 0]) - 1:
+        key = names[code]
         keep = np.flatnonzero(~(digits == code + 1).any(axis=1))
         part = _solve(system[keep][:, keep], rewards[keep])
         effects[key] = _effect(part[0], full[0])
