@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -72,7 +73,7 @@ def independent_markov(paths: list[PathCount], order: int) -> dict[str, tuple[fl
     counts = np.zeros((t + 2, t + 2))
     value_at = np.zeros(t)
     for p, seq in zip(paths, seqs, strict=True):
-        for a, b in zip(seq, seq[1:], strict=False):
+        for a, b in pairwise(seq):
             counts[a, b] += p.conversions + p.nulls
         counts[seq[-1], conv] += p.conversions
         counts[seq[-1], null] += p.nulls
@@ -81,8 +82,9 @@ def independent_markov(paths: list[PathCount], order: int) -> dict[str, tuple[fl
     mean_value = np.divide(value_at, counts[:t, conv], out=np.zeros(t), where=counts[:t, conv] > 0)
 
     def absorb(p: np.ndarray) -> tuple[float, float]:
-        fundamental = np.linalg.inv(np.eye(t) - p[:, :t])
-        return (fundamental @ p[:, conv])[0], (fundamental @ (p[:, conv] * mean_value))[0]
+        rewards = np.column_stack((p[:, conv], p[:, conv] * mean_value))
+        solved = np.linalg.solve(np.eye(t) - p[:, :t], rewards)
+        return solved[0, 0], solved[0, 1]
 
     full_c, full_v = absorb(probs)
     out = {}
@@ -192,7 +194,7 @@ def test_wide_key_spaces_take_the_sorting_path_and_agree() -> None:
             float(rng.randint(0, 9)),
             rng.randint(0, 2),
         )
-        for _ in range(150)
+        for _ in range(60)
     ]
     paths = [p for p in paths if p.conversions + p.nulls] + [PathCount(("k1",), 1, 1.0, 0)]
     names = {k for p in paths for k in p.keys}

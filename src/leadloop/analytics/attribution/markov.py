@@ -163,9 +163,7 @@ def _count(arrays: PathArrays, order: int, base: int) -> _Chain:
     )
 
 
-def _compact(
-    states: NDArray[np.int64], space: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _compact(states: NDArray[np.int64], space: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The distinct codes (``(start)`` = 0 first) and each state's index among them."""
     if space <= _PAIR_TABLE_LIMIT:  # a lookup table beats sorting
         seen = np.zeros(space, bool)
