@@ -156,3 +156,14 @@ def test_shapley_on_a_journey_with_one_key_matches_first_touch() -> None:
 def test_unknown_shapley_method() -> None:
     with pytest.raises(ValidationError, match="allowed: auto, exact, sampled"):
         shapley_attribution([], method="monte-carlo")
+
+
+def test_a_conversion_with_no_touch_in_the_window_is_counted_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    late = Outcome("c2", 10.0, converted_at=day(400))  # c2's only touch is day 5
+    with caplog.at_level("INFO", logger="leadloop.domain.attribution.journeys"):
+        journeys = build_journeys(EVENTS, [*OUTCOMES, late], TouchRules())
+    assert [j.subject for j in journeys] == ["c1"]
+    (record,) = [r for r in caplog.records if r.msg == "attribution.journeys_built"]
+    assert record.fields["conversions_without_touches"] == 1  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ under one set of :class:`TouchRules`.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from itertools import pairwise
 from typing import Final
 
 from leadloop.errors import ValidationError
+
+logger = logging.getLogger(__name__)
 
 LEAD_CREATION: Final = "lead_creation"
 OPPORTUNITY_CREATION: Final = "opportunity_creation"
@@ -162,8 +165,10 @@ def build_journeys(
 
     Subjects with an outcome whose ``converted_at`` is set convert once with its value;
     touches after the conversion are dropped. Lead and opportunity creation are marked on
-    the last kept touch at or before those dates. Subjects with no kept touch yield none.
-    Journeys come out sorted by subject so the result does not depend on input order.
+    the last kept touch at or before those dates. Subjects with no kept touch yield none;
+    conversions lost that way are logged (``attribution.journeys_built``,
+    ``conversions_without_touches``). Journeys come out sorted by subject, so the result
+    does not depend on input order.
     """
     rules = rules or TouchRules()
     by_subject: dict[str, list[tuple[datetime, str, frozenset[str]]]] = defaultdict(list)
@@ -177,6 +182,19 @@ def build_journeys(
         journey = _journey(subject, sorted(by_subject[subject]), outcome_of.get(subject), rules)
         if journey is not None:
             journeys.append(journey)
+    converted = {j.subject for j in journeys if j.converted}
+    lost = sum(1 for o in outcome_of.values() if o.converted_at and o.subject not in converted)
+    logger.info(
+        "attribution.journeys_built",
+        extra={
+            "fields": {
+                "journeys": len(journeys),
+                "converted": len(converted),
+                "conversions_without_touches": lost,
+                "dimension": rules.dimension,
+            }
+        },
+    )
     return journeys
 
 
