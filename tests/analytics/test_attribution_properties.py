@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadloop.analytics.attribution import markov_attribution
+from leadloop.analytics.attribution import MODELS, markov_attribution, run_model
 from leadloop.domain.attribution import (
     HEURISTIC_MODELS,
     Attribution,
@@ -19,6 +19,7 @@ from leadloop.domain.attribution import (
     shapley_attribution,
 )
 from leadloop.domain.attribution.journeys import ROLES
+from leadloop.errors import ValidationError
 
 T0 = datetime(2026, 1, 1)
 KEYS = st.sampled_from(["search", "email", "social", "events", "direct"])
@@ -86,3 +87,24 @@ def test_markov_with_one_channel_gives_it_everything(js: list[Journey]) -> None:
         assert result.credits["search"].conversions == pytest.approx(conversions)
         if conversions:
             assert result.detail["removal_effect:search"] == pytest.approx(1.0)
+
+
+def test_every_model_runs_by_name_on_a_hand_world() -> None:
+    # One converted journey search > email for 10, one that did not convert: email.
+    # Every model splits the 1 conversion and its 10 between search and email.
+    js = [
+        Journey("a", (Touch("search", T0), Touch("email", T0 + timedelta(days=1))), 1, 10.0),
+        Journey("b", (Touch("email", T0),)),
+    ]
+    for name in MODELS:
+        result = run_model(js, name)
+        assert result.model == name
+        assert set(result.credits) == {"email", "search"}
+        assert result.total_conversions == pytest.approx(1.0)
+        assert result.total_value == pytest.approx(10.0)
+    # Markov order 1: start -> search 1/2, start -> email 1/2, search -> email, email ->
+    # conversion 1/2 | null 1/2. P = 1/2. Without search: 1/4 (effect 1/2); without
+    # email: 0 (effect 1). Normalised: search 1/3, email 2/3.
+    assert run_model(js, "markov_1").credits["search"].conversions == pytest.approx(1 / 3)
+    with pytest.raises(ValidationError, match="allowed: first_touch"):
+        run_model(js, "markov_4")
