@@ -1,0 +1,1 @@
+"""Analytics adapters: metrics and attribution computed on numeric engines (numpy, SQL)."""
