@@ -9,18 +9,22 @@ from fastapi.responses import Response
 from leadloop.errors import (
     AuthError,
     ConflictError,
+    ForbiddenError,
     IllegalTransitionError,
     LeadloopError,
     NotFoundError,
     OverloadedError,
     PayloadTooLargeError,
     StoreError,
+    UnprocessableError,
     ValidationError,
 )
 
 STATUS: list[tuple[type[LeadloopError], int]] = [
     (PayloadTooLargeError, 413),
+    (UnprocessableError, 422),
     (ValidationError, 400),
+    (ForbiddenError, 403),
     (AuthError, 401),
     (NotFoundError, 404),
     (ConflictError, 409),

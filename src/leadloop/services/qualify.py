@@ -1,0 +1,138 @@
+"""The qualify use case: evaluate leads against the active rule and move the sales-ready ones.
+
+For each lead whose facts meet the rule, one transaction locks the lead row, moves a
+``known``, ``engaged`` or ``recycled`` lead to ``sales_ready`` (implied steps recorded),
+stores the qualification with the rule version and its reasons, and runs every
+``on_sales_ready`` hook **on the same connection**, so a hand-off written there (an outbox
+row, an owner) commits or rolls back with the state change. A lead already sales_ready (or
+further on) in its cycle is not moved again, so concurrent runs qualify it once.
+
+A known lead that consumed content but does not qualify is moved to ``engaged``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy import Connection
+
+from leadloop.domain.facts import LeadFacts
+from leadloop.domain.lifecycle import Actor, Transition, plan
+from leadloop.domain.qualification import Qualification, evaluate
+from leadloop.domain.rules import RuleSet
+from leadloop.store.engine import utcnow
+from leadloop.store.leads import QualificationRecord, SqlLeadStore
+
+logger = logging.getLogger(__name__)
+
+QUALIFIABLE: Final = ("known", "engaged", "recycled")
+"""States a rule may move to sales_ready (anonymous leads cannot be handed to sales)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SalesReadyLead:
+    """What an ``on_sales_ready`` hook receives: the lead, its cycle and why it qualified."""
+
+    workspace_id: int
+    contact_id: int
+    cycle: int
+    qualification: QualificationRecord
+    facts: LeadFacts
+    transitions: tuple[Transition, ...]
+
+
+SalesReadyHook = Callable[[Connection, SalesReadyLead], None]
+"""Called inside the qualifying transaction; raising rolls the whole move back."""
+
+
+@dataclass(frozen=True, slots=True)
+class QualifyResult:
+    """The evaluation, and what it changed."""
+
+    qualification: Qualification
+    moved: bool
+    state: str
+    cycle: int
+
+
+def qualify(
+    store: SqlLeadStore,
+    workspace_id: int,
+    facts: Sequence[LeadFacts],
+    rules: RuleSet,
+    *,
+    on_sales_ready: Sequence[SalesReadyHook] = (),
+    now: datetime | None = None,
+) -> list[QualifyResult]:
+    """Evaluate ``facts`` under ``rules``; move and record the leads that qualify."""
+    at = (now or utcnow()).astimezone(UTC)
+    return [_one(store, workspace_id, f, rules, on_sales_ready, at) for f in facts]
+
+
+def _one(
+    store: SqlLeadStore,
+    workspace_id: int,
+    facts: LeadFacts,
+    rules: RuleSet,
+    hooks: Sequence[SalesReadyHook],
+    at: datetime,
+) -> QualifyResult:
+    q = evaluate(rules, facts)
+    known = store.state(workspace_id, facts.contact_id)
+    if not q.qualified and not (facts.engagements and (known is None or known.state == "known")):
+        state = known.state if known else "known"
+        return QualifyResult(q, False, state, known.cycle if known else 1)
+    with store.write_connection() as conn, conn.begin():
+        current = store.lock(conn, workspace_id, facts.contact_id)
+        if q.qualified and current.state in QUALIFIABLE:
+            actor = Actor("rule", f"v{rules.version}")
+            steps = plan(
+                facts.contact_id,
+                current.state,
+                current.cycle,
+                "sales_ready",
+                at=at,
+                actor=actor,
+                reason="; ".join(q.reasons),
+                rule_version=rules.version,
+            )
+            store.apply(conn, workspace_id, steps)
+            record = store.record_qualification(conn, workspace_id, q, steps[-1].cycle, at)
+            lead = SalesReadyLead(
+                workspace_id, facts.contact_id, steps[-1].cycle, record, facts, tuple(steps)
+            )
+            for hook in hooks:
+                hook(conn, lead)
+            _log(q, lead)
+            return QualifyResult(q, True, "sales_ready", lead.cycle)
+        if current.state == "known" and facts.engagements:
+            step = plan(
+                facts.contact_id,
+                "known",
+                current.cycle,
+                "engaged",
+                at=at,
+                actor=Actor("system"),
+                reason="consumed content",
+            )
+            store.apply(conn, workspace_id, step)
+            return QualifyResult(q, False, "engaged", current.cycle)
+        return QualifyResult(q, False, current.state, current.cycle)
+
+
+def _log(q: Qualification, lead: SalesReadyLead) -> None:
+    logger.info(
+        "lead.qualified",
+        extra={
+            "fields": {
+                "lead_id": lead.contact_id,
+                "cycle": lead.cycle,
+                "rule_version": q.rule_version,
+                "score": round(q.score, 1),
+            }
+        },
+    )
