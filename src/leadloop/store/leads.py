@@ -95,8 +95,13 @@ class SqlLeadStore:
             updated_at=utcnow(),
         )
         dialect_insert = sqlite_insert if is_sqlite(self.engine) else pg_insert
-        result = conn.execute(dialect_insert(lead_states).values(**values).on_conflict_do_nothing())
-        if result.rowcount == 1:
+        created = conn.execute(
+            dialect_insert(lead_states)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(lead_states.c.contact_id)
+        ).first()
+        if created is not None:
             first = Transition(
                 contact_id, None, state, first_touch, 1, Actor("system"), "first touch"
             )
