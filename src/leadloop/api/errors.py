@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from leadloop.errors import (
@@ -66,3 +67,20 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LeadloopError)
     async def _leadloop_error(_request: Request, exc: LeadloopError) -> Response:
         return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_request: Request, exc: RequestValidationError) -> Response:
+        """Pydantic-validated bodies and queries answer in the same ``{code, message, detail}``."""
+        errors = [
+            {"loc": ".".join(str(p) for p in e.get("loc", ())), "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        where = "; ".join(f"{e['loc']}: {e['msg']}" for e in errors[:3])
+        return json_response(
+            {
+                "code": "invalid_request",
+                "message": f"invalid request: {where}",
+                "detail": {"errors": errors},
+            },
+            status_code=422,
+        )
