@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from leadloop.bootstrap import Container
+from leadloop.domain.facts import Engagement, LeadFacts
 from leadloop.domain.lifecycle import Actor, plan
 from leadloop.store.tables import contacts
 
@@ -88,3 +89,17 @@ def put_in_state(container: Container, workspace_id: int, contact_id: int, state
                 reason="test setup",
             )
             store.apply(conn, workspace_id, steps)
+
+
+def hot(contact: int, day: float = 10, **kw: object) -> LeadFacts:
+    base: dict[str, object] = {
+        "buying_stage": "purchase",
+        "engagement_level": "hot",
+        "persona": "IT Manager",
+        "hot_signals": ("coverage-map",),
+        "engagements": (
+            Engagement("coverage-map", "downloaded", "purchase", T0 + timedelta(days=day)),
+        ),
+    }
+    base.update(kw)
+    return LeadFacts(contact_id=contact, as_of=T0 + timedelta(days=day), **base)  # type: ignore[arg-type]

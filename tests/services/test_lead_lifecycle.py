@@ -8,11 +8,9 @@ import time
 from datetime import timedelta
 
 import pytest
-from lifecycle_helpers import T0, activate, add_contact, add_team, put_in_state
 from sqlalchemy import Connection, func, select
 
 from leadloop.bootstrap import Container
-from leadloop.domain.facts import Engagement, LeadFacts
 from leadloop.domain.lifecycle import TRANSITIONS, check_history
 from leadloop.domain.lifecycle_measures import nurture_periods
 from leadloop.domain.stages import LIFECYCLE_STATES
@@ -25,6 +23,7 @@ from leadloop.errors import (
 from leadloop.services.leads import ACTIONS, AUTO_RECYCLED
 from leadloop.services.qualify import SalesReadyLead, qualify
 from leadloop.store.tables import lead_states, lead_transitions, qualifications
+from lifecycle_helpers import T0, activate, add_contact, add_team, hot, put_in_state
 
 SAM, MIA = "sam@seller.example", "mia@seller.example"
 
@@ -34,20 +33,6 @@ def ws(container: Container) -> int:
     ws = container.workspaces.create_workspace("seller")
     add_team(container, ws)
     return ws
-
-
-def hot(contact: int, day: float = 10, **kw: object) -> LeadFacts:
-    base: dict[str, object] = {
-        "buying_stage": "purchase",
-        "engagement_level": "hot",
-        "persona": "IT Manager",
-        "hot_signals": ("coverage-map",),
-        "engagements": (
-            Engagement("coverage-map", "downloaded", "purchase", T0 + timedelta(days=day)),
-        ),
-    }
-    base.update(kw)
-    return LeadFacts(contact_id=contact, as_of=T0 + timedelta(days=day), **base)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
