@@ -261,3 +261,29 @@ def test_concurrent_qualification_of_one_contact_qualifies_once(
             select(func.count()).where(lead_transitions.c.from_state.is_(None))
         ).scalar_one()
     assert (n_q, n_ready, n_first) == (1, 1, 1)
+
+
+def test_a_recycled_lead_that_reads_again_is_engaged_then_qualifies(
+    container: Container, ws: int
+) -> None:
+    activate(container, ws)
+    rules = container.rulebook.active_rules(ws)
+    lead = add_contact(container.engine, ws)
+    put_in_state(container, ws, lead, "recycled")  # recycled on day 1
+    recycled_at = container.leads.show(ws, lead).since
+    stale = hot(lead, 0.5, persona="Business Strategist")  # read before the recycle
+    [r] = qualify(container.lead_store, ws, [stale], rules)
+    assert r.state == "recycled"
+    fresh = hot(lead, 5, persona="Business Strategist")
+    [r] = qualify(container.lead_store, ws, [fresh], rules)
+    assert (r.state, r.cycle) == ("engaged", 2)
+    assert container.leads.show(ws, lead).history[-1].at > recycled_at
+    [r] = qualify(container.lead_store, ws, [hot(lead, 6)], rules)
+    assert r.moved and (r.state, r.cycle) == ("sales_ready", 2)
+
+
+def test_showing_a_lead_writes_nothing(container: Container, ws: int) -> None:
+    lead = add_contact(container.engine, ws)
+    view = container.leads.show(ws, lead)
+    assert view.state == "known" and [t.reason for t in view.history] == ["first touch"]
+    assert container.leads.list(ws) == []

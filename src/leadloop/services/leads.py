@@ -90,30 +90,9 @@ class LeadService:
         with self.store.write_connection() as conn, conn.begin():
             current = self.store.lock(conn, workspace_id, contact_id)
             last = self.store.last_transition(conn, contact_id)
-            if _already(current, last, target):
-                changed = False
-            else:
-                steps = plan(
-                    contact_id,
-                    current.state,
-                    current.cycle,
-                    target,
-                    at=when,
-                    actor=who,
-                    reason=reason,
-                )
-                if target in AUTO_RECYCLED:
-                    steps += plan(
-                        contact_id,
-                        target,
-                        steps[-1].cycle,
-                        "recycled",
-                        at=when,
-                        actor=who,
-                        reason=f"recycled into nurture after {target}",
-                    )
-                self.store.apply(conn, workspace_id, steps)
-                changed = True
+            changed = not _already(current, last, target)
+            if changed:
+                self.store.apply(conn, workspace_id, _steps(current, target, when, who, reason))
         logger.info(
             "lead.action",
             extra={"fields": {"lead_id": contact_id, "action": action, "changed": changed}},
@@ -121,17 +100,20 @@ class LeadService:
         return ActionResult(self.show(workspace_id, contact_id), changed)
 
     def show(self, workspace_id: int, contact_id: int) -> LeadView:
-        """The lead's state and history (its lifecycle starts on first read if new)."""
+        """The lead's state and history (a contact not yet moved shows its first touch)."""
         state = self.store.state(workspace_id, contact_id)
-        if state is None:
-            with self.store.write_connection() as conn, conn.begin():
-                state = self.store.lock(conn, workspace_id, contact_id)
+        history = self.store.history(workspace_id, [contact_id])
+        if not history:
+            history = [
+                Transition(contact_id, None, state.state, state.since, 1, Actor("system"),
+                           "first touch")
+            ]  # fmt: skip
         return LeadView(
             contact_id=contact_id,
             state=state.state,
             cycle=state.cycle,
             since=state.since,
-            history=tuple(self.store.history(workspace_id, [contact_id])),
+            history=tuple(history),
             qualifications=tuple(self.store.qualifications(workspace_id, contact_id)),
         )
 
@@ -170,6 +152,20 @@ def _target(action: str) -> str:
     if action not in ACTIONS:
         raise ValidationError(f"unknown action {action!r}; allowed: {', '.join(ACTIONS)}")
     return ACTIONS[action]
+
+
+def _steps(
+    current: LeadState, target: str, at: datetime, actor: Actor, reason: str | None
+) -> list[Transition]:
+    """The move to ``target``, and on to ``recycled`` for the states recycled at once."""
+    lead = current.contact_id
+    steps = plan(lead, current.state, current.cycle, target, at=at, actor=actor, reason=reason)
+    if target in AUTO_RECYCLED:
+        steps += plan(
+            lead, target, steps[-1].cycle, "recycled", at=at, actor=actor,
+            reason=f"recycled into nurture after {target}",
+        )  # fmt: skip
+    return steps
 
 
 def _already(current: LeadState, last: Transition | None, target: str) -> bool:

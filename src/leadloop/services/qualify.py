@@ -7,7 +7,8 @@ stores the qualification with the rule version and its reasons, and runs every
 row, an owner) commits or rolls back with the state change. A lead already sales_ready (or
 further on) in its cycle is not moved again, so concurrent runs qualify it once.
 
-A known lead that consumed content but does not qualify is moved to ``engaged``.
+A known lead that consumed content but does not qualify is moved to ``engaged``; so is a
+recycled lead that consumed something since it was recycled.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from leadloop.domain.lifecycle import Actor, Transition, plan
 from leadloop.domain.qualification import Qualification, evaluate
 from leadloop.domain.rules import RuleSet
 from leadloop.store.engine import utcnow
-from leadloop.store.leads import QualificationRecord, SqlLeadStore
+from leadloop.store.leads import LeadState, QualificationRecord, SqlLeadStore
 
 logger = logging.getLogger(__name__)
 
@@ -82,46 +83,55 @@ def _one(
     at: datetime,
 ) -> QualifyResult:
     q = evaluate(rules, facts)
-    known = store.state(workspace_id, facts.contact_id)
-    if not q.qualified and not (facts.engagements and (known is None or known.state == "known")):
-        state = known.state if known else "known"
-        return QualifyResult(q, False, state, known.cycle if known else 1)
+    seen = store.state(workspace_id, facts.contact_id)
+    if not q.qualified and _nurture_target(seen, facts) is None:
+        return QualifyResult(q, False, seen.state, seen.cycle)  # nothing to move: no lock
     with store.write_connection() as conn, conn.begin():
         current = store.lock(conn, workspace_id, facts.contact_id)
         if q.qualified and current.state in QUALIFIABLE:
-            actor = Actor("rule", f"v{rules.version}")
-            steps = plan(
-                facts.contact_id,
-                current.state,
-                current.cycle,
-                "sales_ready",
-                at=at,
-                actor=actor,
-                reason="; ".join(q.reasons),
-                rule_version=rules.version,
-            )
-            store.apply(conn, workspace_id, steps)
-            record = store.record_qualification(conn, workspace_id, q, steps[-1].cycle, at)
-            lead = SalesReadyLead(
-                workspace_id, facts.contact_id, steps[-1].cycle, record, facts, tuple(steps)
-            )
+            lead = _to_sales_ready(store, conn, workspace_id, current, facts, q, at)
             for hook in hooks:
                 hook(conn, lead)
             _log(q, lead)
             return QualifyResult(q, True, "sales_ready", lead.cycle)
-        if current.state == "known" and facts.engagements:
-            step = plan(
-                facts.contact_id,
-                "known",
-                current.cycle,
-                "engaged",
-                at=at,
-                actor=Actor("system"),
-                reason="consumed content",
-            )
-            store.apply(conn, workspace_id, step)
-            return QualifyResult(q, False, "engaged", current.cycle)
-        return QualifyResult(q, False, current.state, current.cycle)
+        target = _nurture_target(current, facts)
+        if target is None:
+            return QualifyResult(q, False, current.state, current.cycle)
+        steps = plan(
+            facts.contact_id, current.state, current.cycle, target, at=at,
+            actor=Actor("system"), reason="consumed content",
+        )  # fmt: skip
+        store.apply(conn, workspace_id, steps)
+        return QualifyResult(q, False, target, current.cycle)
+
+
+def _nurture_target(current: LeadState, facts: LeadFacts) -> str | None:
+    """``engaged`` for a known lead that consumed content, or a recycled one that read since."""
+    if current.state == "known" and facts.engagements:
+        return "engaged"
+    if current.state == "recycled" and any(e.at > current.since for e in facts.engagements):
+        return "engaged"
+    return None
+
+
+def _to_sales_ready(
+    store: SqlLeadStore,
+    conn: Connection,
+    workspace_id: int,
+    current: LeadState,
+    facts: LeadFacts,
+    q: Qualification,
+    at: datetime,
+) -> SalesReadyLead:
+    steps = plan(
+        facts.contact_id, current.state, current.cycle, "sales_ready", at=at,
+        actor=Actor("rule", f"v{q.rule_version}"), reason="; ".join(q.reasons),
+        rule_version=q.rule_version,
+    )  # fmt: skip
+    store.apply(conn, workspace_id, steps)
+    cycle = steps[-1].cycle
+    record = store.record_qualification(conn, workspace_id, q, cycle, at)
+    return SalesReadyLead(workspace_id, facts.contact_id, cycle, record, facts, tuple(steps))
 
 
 def _log(q: Qualification, lead: SalesReadyLead) -> None:

@@ -36,6 +36,7 @@ class RuleBook:
         self.store = store
         self.users = users
         self.facts = facts
+        self._parsed: dict[str, RuleSet] = {}  # by text hash: versions never change
 
     def upload(
         self, workspace_id: int, text: str, user_email: str, source: str = "rules.yaml"
@@ -85,8 +86,11 @@ class RuleBook:
         return self.store.list(workspace_id)
 
     def active_rules(self, workspace_id: int) -> RuleSet:
-        """The rule set in force (what qualification evaluates)."""
-        return load_rules(self.show(workspace_id).yaml_text, "active rules")
+        """The rule set in force (what qualification evaluates), parsed once per version."""
+        record = self.show(workspace_id)
+        if record.sha256 not in self._parsed:
+            self._parsed[record.sha256] = load_rules(record.yaml_text, f"version {record.version}")
+        return self._parsed[record.sha256]
 
     def test(self, workspace_id: int, text: str, source: str = "rules.yaml") -> ReplayReport:
         """Replay the recorded facts under a draft and under the active version."""

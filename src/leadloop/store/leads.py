@@ -70,7 +70,8 @@ class SqlLeadStore:
         row = conn.execute(query).one()
         return _state(row)
 
-    def _ensure(self, conn: Connection, workspace_id: int, contact_id: int) -> None:
+    def _contact_start(self, conn: Connection, workspace_id: int, contact_id: int) -> LeadState:
+        """Where a contact's lifecycle starts: its status, at its creation (first touch)."""
         contact = conn.execute(
             select(contacts.c.status, contacts.c.created_at, contacts.c.merged_into_id).where(
                 contacts.c.id == contact_id, contacts.c.workspace_id == workspace_id
@@ -85,13 +86,16 @@ class SqlLeadStore:
                 merged_into_id=contact.merged_into_id,
             )
         state = "known" if contact.status == "known" else "anonymous"
-        first_touch = as_utc(contact.created_at) or utcnow()
+        return LeadState(contact_id, state, 1, as_utc(contact.created_at) or utcnow())
+
+    def _ensure(self, conn: Connection, workspace_id: int, contact_id: int) -> None:
+        start = self._contact_start(conn, workspace_id, contact_id)
         values = dict(
             contact_id=contact_id,
             workspace_id=workspace_id,
-            state=state,
+            state=start.state,
             cycle=1,
-            since=first_touch,
+            since=start.since,
             updated_at=utcnow(),
         )
         dialect_insert = sqlite_insert if is_sqlite(self.engine) else pg_insert
@@ -103,7 +107,7 @@ class SqlLeadStore:
         ).first()
         if created is not None:
             first = Transition(
-                contact_id, None, state, first_touch, 1, Actor("system"), "first touch"
+                contact_id, None, start.state, start.since, 1, Actor("system"), "first touch"
             )
             self._insert_transitions(conn, workspace_id, [first])
 
@@ -171,7 +175,8 @@ class SqlLeadStore:
             qid, q.contact_id, cycle, q.rule_version, q.score, q.reasons, q.as_of, at
         )
 
-    def state(self, workspace_id: int, contact_id: int) -> LeadState | None:
+    def state(self, workspace_id: int, contact_id: int) -> LeadState:
+        """The current state, read only: a contact without a lifecycle yet is at its start."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(lead_states).where(
@@ -179,7 +184,11 @@ class SqlLeadStore:
                     lead_states.c.workspace_id == workspace_id,
                 )
             ).first()
-        return None if row is None else _state(row)
+            return (
+                _state(row)
+                if row is not None
+                else self._contact_start(conn, workspace_id, contact_id)
+            )
 
     def states(self, workspace_id: int, state: str | None, limit: int) -> list[LeadState]:
         query = select(lead_states).where(lead_states.c.workspace_id == workspace_id)
