@@ -287,3 +287,17 @@ def test_showing_a_lead_writes_nothing(container: Container, ws: int) -> None:
     view = container.leads.show(ws, lead)
     assert view.state == "known" and [t.reason for t in view.history] == ["first touch"]
     assert container.leads.list(ws) == []
+
+
+def test_without_now_moves_are_stamped_when_observed_never_before_the_state(
+    container: Container, ws: int
+) -> None:
+    activate(container, ws)
+    rules = container.rulebook.active_rules(ws)
+    early, late = (
+        add_contact(container.engine, ws),
+        add_contact(container.engine, ws, created_at=T0 + timedelta(days=30)),
+    )
+    qualify(container.lead_store, ws, [hot(early, 12), hot(late, 12)], rules)
+    assert container.leads.show(ws, early).history[-1].at == T0 + timedelta(days=12)
+    assert container.leads.show(ws, late).history[-1].at == T0 + timedelta(days=30)

@@ -25,7 +25,6 @@ from leadloop.domain.facts import LeadFacts
 from leadloop.domain.lifecycle import Actor, Transition, plan
 from leadloop.domain.qualification import Qualification, evaluate
 from leadloop.domain.rules import RuleSet
-from leadloop.store.engine import utcnow
 from leadloop.store.leads import LeadState, QualificationRecord, SqlLeadStore
 
 logger = logging.getLogger(__name__)
@@ -69,9 +68,13 @@ def qualify(
     on_sales_ready: Sequence[SalesReadyHook] = (),
     now: datetime | None = None,
 ) -> list[QualifyResult]:
-    """Evaluate ``facts`` under ``rules``; move and record the leads that qualify."""
-    at = (now or utcnow()).astimezone(UTC)
-    return [_one(store, workspace_id, f, rules, on_sales_ready, at) for f in facts]
+    """Evaluate ``facts`` under ``rules``; move and record the leads that qualify.
+
+    Moves are stamped ``now`` when given, else with the facts' ``as_of`` (when the lead was
+    observed to qualify, which keeps replayed history honest), never before the lead's
+    current state began.
+    """
+    return [_one(store, workspace_id, f, rules, on_sales_ready, now) for f in facts]
 
 
 def _one(
@@ -80,7 +83,7 @@ def _one(
     facts: LeadFacts,
     rules: RuleSet,
     hooks: Sequence[SalesReadyHook],
-    at: datetime,
+    now: datetime | None,
 ) -> QualifyResult:
     q = evaluate(rules, facts)
     seen = store.state(workspace_id, facts.contact_id)
@@ -88,6 +91,7 @@ def _one(
         return QualifyResult(q, False, seen.state, seen.cycle)  # nothing to move: no lock
     with store.write_connection() as conn, conn.begin():
         current = store.lock(conn, workspace_id, facts.contact_id)
+        at = max((now or facts.as_of).astimezone(UTC), current.since)
         if q.qualified and current.state in QUALIFIABLE:
             lead = _to_sales_ready(store, conn, workspace_id, current, facts, q, at)
             for hook in hooks:
@@ -125,7 +129,7 @@ def _to_sales_ready(
 ) -> SalesReadyLead:
     steps = plan(
         facts.contact_id, current.state, current.cycle, "sales_ready", at=at,
-        actor=Actor("rule", f"v{q.rule_version}"), reason="; ".join(q.reasons),
+        actor=Actor("rule", f"v{q.rule_version}"), reason=" ".join(q.reasons),
         rule_version=q.rule_version,
     )  # fmt: skip
     store.apply(conn, workspace_id, steps)
