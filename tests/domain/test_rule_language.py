@@ -200,7 +200,7 @@ def test_the_score_reason_shows_its_arithmetic() -> None:
     assert q.score == pytest.approx(31.5)
     assert not q.qualified
     assert (
-        "Behavioural score 31.5 is below 60: 1 read (1.5), 2 downloaded (20), stage (10)."
+        "Behavioural score 31.5 is below 60: 1 read (1.5), 2 downloads (20), stage (10)."
         in q.reasons
     )
     assert "Engagement is warm, below hot." in q.reasons

@@ -17,6 +17,13 @@ from leadloop.domain.facts import GRADES, Engagement
 from leadloop.domain.rules import ScoreModel
 
 _DAY_S = 86_400.0
+_NOUNS = {
+    "glance": ("glance", "glances"),
+    "read": ("read", "reads"),
+    "deep_read": ("deep read", "deep reads"),
+    "completed": ("completion", "completions"),
+    "downloaded": ("download", "downloads"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +84,15 @@ def show_points(value: float) -> str:
 
 
 def explain_score(score: ScoreBreakdown) -> str:
-    """``2 downloaded (18.4), 1 read (2.9), stage (5), signals (20)``."""
-    parts = [f"{n} {grade} ({show_points(pts)})" for grade, n, pts in score.by_grade]
+    """``2 downloads (18.4), 1 read (2.9), stage (5), signals (20)``."""
+    parts = [f"{n} {_noun(grade, n)} ({show_points(pts)})" for grade, n, pts in score.by_grade]
     if score.stage_points:
         parts.append(f"stage ({show_points(score.stage_points)})")
     if score.signal_points:
         parts.append(f"signals ({show_points(score.signal_points)})")
     return ", ".join(parts) or "no engagements"
+
+
+def _noun(grade: str, n: int) -> str:
+    one, many = _NOUNS.get(grade, (grade, grade))
+    return one if n == 1 else many
