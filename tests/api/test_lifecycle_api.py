@@ -117,3 +117,24 @@ def test_the_lifecycle_routes_need_an_admin_key(api: Api, workspace: Workspace) 
     write = {"Authorization": f"Bearer {workspace.write_key}"}
     assert_error(api.request("GET", "/v1/leads", headers=write), 401, "unauthorized")
     assert_error(api.request("GET", "/v1/rules"), 401, "unauthorized")
+
+
+def test_funnel_measures_over_http(
+    api: Api, admin: dict[str, str], container: Container, workspace: Workspace
+) -> None:
+    lead = add_contact(container.engine, workspace.id)  # known on 1 Mar 09:00
+    put_in_state(container, workspace.id, lead, "sales_ready")  # 2 Mar 09:00, via engaged
+    body = call(api, admin, "GET", "/v1/funnel", params={"period": "quarter"}).json()
+    assert body["period"] == "quarter"
+    steps = {(c["from_state"], c["to_state"]): (c["entered"], c["converted"], c["rate"])
+             for c in body["conversion"]}  # fmt: skip
+    assert steps[("known", "engaged")] == (1, 1, 1.0)
+    assert steps[("sales_ready", "accepted")] == (1, 0, 0.0)
+    assert body["nurture_period"] == [
+        {"period": "2026-Q1", "count": 1, "mean_days": 1.0, "median_days": 1.0}
+    ]
+    known = next(f for f in body["time_in_stage"] if f["period"] == "known")
+    assert known["mean_days"] == 1.0
+    assert_error(
+        call(api, admin, "GET", "/v1/funnel", params={"period": "week"}), 422, "invalid_request"
+    )

@@ -154,7 +154,7 @@ LIFECYCLE_ROUTES = {
     ("post", "/v1/rules"), ("get", "/v1/rules"), ("get", "/v1/rules/active"),
     ("get", "/v1/rules/{version}"), ("post", "/v1/rules/{version}/approve"),
     ("post", "/v1/rules/test"), ("get", "/v1/leads"), ("get", "/v1/leads/{lead_id}"),
-    ("post", "/v1/users"), ("get", "/v1/users"),
+    ("post", "/v1/users"), ("get", "/v1/users"), ("get", "/v1/funnel"),
     *{("post", f"/v1/leads/{{lead_id}}/{a}")
       for a in ("accept", "reject", "convert", "won", "lost", "recycle")},
 }  # fmt: skip

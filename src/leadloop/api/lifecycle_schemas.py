@@ -8,7 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from leadloop.domain.lifecycle import Transition
+from leadloop.domain.lifecycle_measures import PeriodFigure
 from leadloop.domain.qualification import Qualification
+from leadloop.services.funnel import FunnelReport
 from leadloop.services.leads import LeadView
 from leadloop.services.replay import ReplayReport, ReplayRow
 from leadloop.store.leads import LeadState, QualificationRecord
@@ -274,3 +276,54 @@ class LeadStatePublic(BaseModel):
 
 class LeadsPublic(BaseModel):
     leads: list[LeadStatePublic]
+
+
+class ConversionPublic(BaseModel):
+    period: str
+    from_state: str
+    to_state: str
+    entered: int
+    converted: int
+    rate: float | None
+
+
+class PeriodFigurePublic(BaseModel):
+    period: str = Field(description="Month (2026-03), quarter (2026-Q1) or, for time in stage, "
+                        "the state.")  # fmt: skip
+    count: int
+    mean_days: float
+    median_days: float
+
+
+class FunnelPublic(BaseModel):
+    """Conversion between stages, nurture period and time in stage, from the stored history."""
+
+    period: Literal["month", "quarter"]
+    conversion: list[ConversionPublic]
+    nurture_period: list[PeriodFigurePublic]
+    time_in_stage: list[PeriodFigurePublic]
+
+    @classmethod
+    def of(cls, r: FunnelReport) -> FunnelPublic:
+        return cls(
+            period=r.period,  # type: ignore[arg-type]
+            conversion=[
+                ConversionPublic(
+                    period=c.period,
+                    from_state=c.from_state,
+                    to_state=c.to_state,
+                    entered=c.entered,
+                    converted=c.converted,
+                    rate=c.rate,
+                )
+                for c in r.conversion
+            ],
+            nurture_period=[_figure(f) for f in r.nurture],
+            time_in_stage=[_figure(f) for f in r.time_in_stage.values()],
+        )
+
+
+def _figure(f: PeriodFigure) -> PeriodFigurePublic:
+    return PeriodFigurePublic(
+        period=f.period, count=f.count, mean_days=f.mean_days, median_days=f.median_days
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
 from leadloop.api.deps import AdminKey, ContainerDep
 from leadloop.api.lifecycle_schemas import (
+    FunnelPublic,
     LeadActionBody,
     LeadActionResult,
     LeadPublic,
@@ -21,6 +22,7 @@ from leadloop.api.schemas import ErrorBody
 from leadloop.bootstrap import Container
 from leadloop.domain.stages import LIFECYCLE_STATES
 from leadloop.errors import ValidationError
+from leadloop.services.funnel import funnel_report
 from leadloop.services.leads import ACTIONS
 from leadloop.store.workspaces import KeyInfo
 
@@ -77,6 +79,16 @@ def list_leads(
 def show_lead(lead_id: int, container: ContainerDep, key: AdminKey) -> LeadPublic:
     """State, cycle, every transition and every qualification with its reasons."""
     return LeadPublic.of(container.leads.show(key.workspace_id, lead_id))
+
+
+@router.get("/funnel", response_model=FunnelPublic, summary="Funnel measures", responses=ADMIN)
+def funnel(
+    container: ContainerDep,
+    key: AdminKey,
+    period: Literal["month", "quarter"] = Query(default="month"),
+) -> FunnelPublic:
+    """Conversion between stages, nurture period and time in stage, per month or quarter."""
+    return FunnelPublic.of(funnel_report(container.lead_store, key.workspace_id, period))
 
 
 def _action_route(action: str) -> None:
