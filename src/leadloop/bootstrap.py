@@ -10,11 +10,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from leadloop.config import Settings
+from leadloop.domain.qualification import FactsSource
+from leadloop.services.facts_file import MemoryFactsSource
+from leadloop.services.leads import LeadService
+from leadloop.services.rules import RuleBook
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
 from leadloop.store.directory import SqlDirectory
 from leadloop.store.engine import make_engine
 from leadloop.store.ingest import SqlIngestStore
+from leadloop.store.leads import SqlLeadStore
+from leadloop.store.rules import SqlRuleStore
+from leadloop.store.users import UserRepository
 from leadloop.store.workspaces import WorkspaceRepository
 
 
@@ -28,6 +35,12 @@ class Container:
     ingest_store: SqlIngestStore
     directory: SqlDirectory
     limits: Limits
+    users: UserRepository
+    facts: FactsSource
+    """Lead facts for the sales-ready rules (the profile store once profiling is wired)."""
+    rulebook: RuleBook
+    lead_store: SqlLeadStore
+    leads: LeadService
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
 
     @property
@@ -52,6 +65,9 @@ class Container:
 def bootstrap(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    users = UserRepository(engine)
+    facts: FactsSource = MemoryFactsSource()
+    lead_store = SqlLeadStore(engine)
     return Container(
         settings=settings,
         engine=engine,
@@ -63,4 +79,9 @@ def bootstrap(settings: Settings | None = None) -> Container:
             max_request_bytes=settings.max_request_bytes,
             max_batch_messages=settings.max_batch_messages,
         ),
+        users=users,
+        facts=facts,
+        rulebook=RuleBook(SqlRuleStore(engine), users, facts),
+        lead_store=lead_store,
+        leads=LeadService(lead_store, users, settings.lead_reject_reasons),
     )

@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `leadloop serve` listens on.")
     port: int = Field(default=8000, description="Port `leadloop serve` listens on.")
+    lead_reject_reasons: list[str] = Field(
+        default=[
+            "not a fit",
+            "no budget",
+            "no authority",
+            "no need now",
+            "bad timing",
+            "already in contact",
+            "competitor",
+            "bad contact data",
+        ],
+        description="Reasons sales may give when rejecting a lead (a JSON list); any other "
+        "reason is refused with the list.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -4,8 +4,12 @@
     ├── ValidationError          bad input: a message, a file row, a setting
     │   ├── InvalidMessageError  one tracking message that cannot be stored
     │   ├── PayloadTooLargeError a request or message past the size limits
-    │   └── CatalogValidationError  catalog items (file or API body) with line-precise problems
+    │   ├── CatalogValidationError  catalog items (file or API body) with line-precise problems
+    │   └── UnprocessableError   well-formed input the rules refuse (HTTP 422)
+    │       ├── RuleError        a sales-ready rule file that does not validate (file:line)
+    │       └── InvalidChoiceError a value outside a configured list (e.g. reject reasons)
     ├── AuthError                missing or unknown key, or a key without the scope
+    │   └── ForbiddenError       a known user whose role may not do this (HTTP 403)
     ├── NotFoundError            a record that does not exist
     ├── ConflictError            a write that collides with existing data
     ├── IllegalTransitionError   a lifecycle move the state machine refuses
@@ -60,8 +64,24 @@ class CatalogValidationError(ValidationError):
         self.problems = tuple(problems)
 
 
+class UnprocessableError(ValidationError):
+    code = "unprocessable"
+
+
+class RuleError(UnprocessableError):
+    code = "invalid_rules"
+
+
+class InvalidChoiceError(UnprocessableError):
+    code = "invalid_choice"
+
+
 class AuthError(LeadloopError):
     code = "unauthorized"
+
+
+class ForbiddenError(AuthError):
+    code = "forbidden"
 
 
 class NotFoundError(LeadloopError):

@@ -100,10 +100,13 @@ def test_invalid_fields_answer_422_naming_the_field(admin: Admin) -> None:
     several = admin("POST", "", {**MAP, "url": "not a url", "signal": 3})
     problems = assert_error(several, 422, "invalid_content")["detail"]["problems"]
     assert [p["field"] for p in problems] == ["url", "signal"]
-    typed = assert_error(admin("POST", "", {**MAP, "topics": "x", "colour": 1}), 422, "invalid")
+    typed = assert_error(admin("POST", "", {**MAP, "topics": "x", "colour": 1}), 422,
+                         "invalid_request")  # fmt: skip
     assert typed["detail"]["field"] == "topics"
     assert {p["field"] for p in typed["detail"]["problems"]} == {"topics", "colour"}
-    assert_error(admin("POST", "", {k: v for k, v in MAP.items() if k != "url"}), 422, "invalid")
+    assert_error(
+        admin("POST", "", {k: v for k, v in MAP.items() if k != "url"}), 422, "invalid_request"
+    )
     assert admin("POST", "", MAP).status_code == 201
     renamed = assert_error(admin("PUT", "/map-coverage", {**MAP, "asset_id": "x"}), 422,
                            "invalid_content")  # fmt: skip
@@ -111,7 +114,7 @@ def test_invalid_fields_answer_422_naming_the_field(admin: Admin) -> None:
     cleared = assert_error(admin("PATCH", "/map-coverage", {"title": None}), 422,
                            "invalid_content")  # fmt: skip
     assert cleared["detail"]["field"] == "title"
-    assert_error(admin("GET", "", params={"limit": 0}), 422, "invalid")
+    assert_error(admin("GET", "", params={"limit": 0}), 422, "invalid_request")
     assert_error(admin("GET", "", params={"stage": "later"}), 422, "invalid_content")
 
 

@@ -148,3 +148,28 @@ def test_what_real_clients_send_fits_the_documented_schema(library: str) -> None
         "alias",
     ]
     assert all(isinstance(m, SegmentMessage) and m.messageId for m in batch.batch)
+
+
+LIFECYCLE_ROUTES = {
+    ("post", "/v1/rules"), ("get", "/v1/rules"), ("get", "/v1/rules/active"),
+    ("get", "/v1/rules/{version}"), ("post", "/v1/rules/{version}/approve"),
+    ("post", "/v1/rules/test"), ("get", "/v1/leads"), ("get", "/v1/leads/{lead_id}"),
+    ("post", "/v1/users"), ("get", "/v1/users"), ("get", "/v1/funnel"),
+    *{("post", f"/v1/leads/{{lead_id}}/{a}")
+      for a in ("accept", "reject", "convert", "won", "lost", "recycle")},
+}  # fmt: skip
+
+
+def test_lifecycle_routes_document_their_bodies_and_errors(spec: dict[str, Any]) -> None:
+    for method, path in LIFECYCLE_ROUTES:
+        operation = spec["paths"][path][method]
+        assert operation["summary"] and operation["security"] == [{"adminKey": []}], path
+        ok = next(s for s in ("200", "201") if s in operation["responses"])
+        assert "$ref" in operation["responses"][ok]["content"]["application/json"]["schema"]
+        for status in ("401", "422"):
+            ref = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+            assert ref == "#/components/schemas/ErrorBody", (path, status)
+    action = spec["paths"]["/v1/leads/{lead_id}/reject"]["post"]
+    assert {"403", "404", "409"} <= set(action["responses"])
+    body = resolve(spec, action["requestBody"]["content"]["application/json"]["schema"]["$ref"])
+    assert set(body["properties"]) == {"user", "reason"}

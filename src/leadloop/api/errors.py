@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
@@ -12,19 +11,23 @@ from leadloop.errors import (
     AuthError,
     CatalogValidationError,
     ConflictError,
+    ForbiddenError,
     IllegalTransitionError,
     LeadloopError,
     NotFoundError,
     OverloadedError,
     PayloadTooLargeError,
     StoreError,
+    UnprocessableError,
     ValidationError,
 )
 
 STATUS: list[tuple[type[LeadloopError], int]] = [
     (PayloadTooLargeError, 413),
     (CatalogValidationError, 422),
+    (UnprocessableError, 422),
     (ValidationError, 400),
+    (ForbiddenError, 403),
     (AuthError, 401),
     (NotFoundError, 404),
     (ConflictError, 409),
@@ -62,23 +65,19 @@ def error_response(exc: LeadloopError) -> Response:
     )
 
 
-ERROR_BODY_PREFIXES = ("/v1/content",)
-"""Routes whose request-validation errors answer ``{code, message, detail}`` (422)."""
-
-
 def _field(loc: tuple[object, ...] | list[object]) -> str:
     parts = [str(p) for p in loc]
     return ".".join(parts[1:] if len(parts) > 1 and parts[0] in ("body", "query") else parts)
 
 
 def validation_response(exc: RequestValidationError) -> Response:
-    """FastAPI's own validation errors in the house shape, naming each field."""
-    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    """FastAPI's own validation errors (bodies, queries) in the house shape, naming each field."""
+    errors = [{"field": _field(e["loc"]), "message": str(e["msg"])} for e in exc.errors()]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    message = f"{first['field']}: {first['message']}{more}"
+    message = f"invalid request: {first['field']}: {first['message']}{more}"
     detail = {"field": first["field"], "problems": errors}
-    return json_response({"code": "invalid", "message": message, "detail": detail}, 422)
+    return json_response({"code": "invalid_request", "message": message, "detail": detail}, 422)
 
 
 def install(app: FastAPI) -> None:
@@ -87,7 +86,5 @@ def install(app: FastAPI) -> None:
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        if request.url.path.startswith(ERROR_BODY_PREFIXES):
-            return validation_response(exc)
-        return await request_validation_exception_handler(request, exc)
+    async def _invalid_request(_request: Request, exc: RequestValidationError) -> Response:
+        return validation_response(exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from leadloop.cli import content, db, demo, imports, serve, simulate, workspace
+from leadloop.cli import content, db, demo, imports, leads, rules, serve, simulate, users, workspace
 
 app = typer.Typer(
     name="leadloop",
@@ -17,6 +17,9 @@ app.add_typer(workspace.app, name="workspace")
 app.add_typer(workspace.keys, name="key")
 app.add_typer(imports.app, name="import")
 app.add_typer(content.app, name="content")
+app.add_typer(users.app, name="user")
+app.add_typer(rules.app, name="rules")
+app.add_typer(leads.app, name="lead")
 app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)

@@ -198,3 +198,95 @@ content_terms = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("workspace_id", "kind", "term"),
 )
+
+# --- Sales-ready agreement and lead lifecycle (issue 4, revision 0006) -----------------------
+# Users sign rule versions in their role; a version is active once marketing and sales have
+# both approved it. Every lifecycle move is a lead_transitions row; lead_states holds the
+# current state and cycle per contact (the row qualification and sales actions lock).
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("name", String(300)),
+    Column("role", String(20), nullable=False),  # marketing | sales | admin
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("workspace_id", "email"),
+)
+
+rule_versions = Table(
+    "rule_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("yaml_text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_by", ForeignKey("users.id"), nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    Column("status", String(12), nullable=False),  # draft | active | superseded
+    Column("activated_at", UtcDateTime),
+    Column("superseded_at", UtcDateTime),
+    UniqueConstraint("workspace_id", "version"),
+)
+
+rule_approvals = Table(
+    "rule_approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rule_version_id", ForeignKey("rule_versions.id"), nullable=False),
+    Column("role", String(20), nullable=False),  # marketing | sales
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("approved_at", UtcDateTime, nullable=False),
+    UniqueConstraint("rule_version_id", "role"),
+)
+
+lead_states = Table(
+    "lead_states",
+    metadata,
+    Column("contact_id", ForeignKey("contacts.id"), primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "workspace_id", "state"),
+)
+
+lead_transitions = Table(
+    "lead_transitions",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False),
+    Column("from_state", String(20)),
+    Column("to_state", String(20), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor_kind", String(10), nullable=False),  # rule | user | crm | system
+    Column("actor_id", String(320)),
+    Column("reason", Text),
+    Column("rule_version", Integer),
+    Column("cycle", Integer, nullable=False),
+    Index(None, "contact_id", "id"),
+    Index(None, "workspace_id", "at"),
+)
+
+qualifications = Table(
+    "qualifications",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False),
+    Column("rule_version", Integer, nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons_json", Text, nullable=False),
+    Column("as_of", UtcDateTime, nullable=False),
+    Column("qualified_at", UtcDateTime, nullable=False),
+    UniqueConstraint("contact_id", "cycle"),
+    Index(None, "workspace_id", "qualified_at"),
+)
