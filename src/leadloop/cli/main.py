@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from leadloop.cli import db, demo, imports, serve, simulate, workspace
+from leadloop.cli import db, demo, handoff, imports, serve, simulate, workspace
 
 app = typer.Typer(
     name="leadloop",
@@ -19,6 +19,7 @@ app.add_typer(imports.app, name="import")
 app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
+handoff.register(app)
 
 if __name__ == "__main__":
     app()
