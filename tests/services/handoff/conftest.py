@@ -6,6 +6,7 @@ import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -80,12 +81,18 @@ class Desk:
     def worker(self, name: str = "test-worker") -> DeliveryWorker:
         return self.container.delivery_worker(name)
 
-    def drain(self, until: Any, timeout: float = 15, worker: DeliveryWorker | None = None) -> None:
-        """Run the worker until ``until()`` holds."""
+    def drain(
+        self,
+        until: Any,
+        timeout: float = 15,
+        worker: DeliveryWorker | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Run the worker until ``until()`` holds (at ``now`` when the test moves the clock)."""
         worker = worker or self.worker()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            worker.run_once()
+            worker.run_once(now)
             if until():
                 return
             time.sleep(0.02)

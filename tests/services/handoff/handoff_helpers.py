@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from leadloop.domain.handoff import AccountRef, HandOffRequest, LeadContext, ReadingItem
 from leadloop.domain.signing import (
@@ -182,7 +182,13 @@ class SmtpServer:
         return int(self.controller.port)
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.controller._thread is not None:  # stopped already by the test
+            self.controller.stop()
+
+    def restart(self) -> None:
+        """Come back on the same port (a stopped controller cannot start again)."""
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
 
     def messages_to(self, address: str) -> list[EmailMessage]:
         with self.inbox.lock:
@@ -197,15 +203,22 @@ def make_contact(
     with engine.begin() as conn:
         account_id = None
         if account:
+            domain = email_address.split("@")[1]
             account_id = conn.execute(
-                accounts.insert().values(
-                    workspace_id=workspace_id,
-                    name=account,
-                    domain=email_address.split("@")[1],
-                    created_at=now,
-                    updated_at=now,
+                select(accounts.c.id).where(
+                    accounts.c.workspace_id == workspace_id, accounts.c.domain == domain
                 )
-            ).inserted_primary_key[0]  # type: ignore[index]
+            ).scalar()
+            if account_id is None:
+                account_id = conn.execute(
+                    accounts.insert().values(
+                        workspace_id=workspace_id,
+                        name=account,
+                        domain=domain,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
         contact_id = conn.execute(
             contacts.insert().values(
                 workspace_id=workspace_id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import Desk
-
 from leadloop.store.outbox import attempts_of, replay
 
 
