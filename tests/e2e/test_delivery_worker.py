@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from handoff_helpers import Receiver, make_contact, request_for
 
+from handoff_helpers import Receiver, make_contact, request_for
 from leadloop.bootstrap import Container
 from leadloop.services.handoff import hand_off
 from leadloop.store import outbox

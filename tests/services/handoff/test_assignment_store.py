@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Desk
 
+from conftest import Desk
 from leadloop.errors import NotFoundError, ValidationError
 
 
@@ -50,7 +50,7 @@ def test_territory_rules_from_the_stored_policy(desk: Desk) -> None:
 
 
 def test_a_policy_naming_an_unknown_rep_or_strategy_is_refused(desk: Desk) -> None:
-    with pytest.raises(NotFoundError, match="leadloop rep add nobody@sales.example"):
+    with pytest.raises(NotFoundError, match=r"leadloop rep add nobody@sales\.example"):
         desk.container.reps.set_policy(
             desk.workspace_id,
             {"strategies": ["territory"],
