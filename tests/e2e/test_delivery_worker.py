@@ -131,3 +131,12 @@ def test_two_workers_never_deliver_the_same_message_concurrently(
     assert by_worker == 2  # both workers took part
     first_two = receiver.received[:2]
     assert first_two[0].delivery_id != first_two[1].delivery_id
+
+
+def test_leadloop_serve_delivers_in_process(
+    live_server, container: Container, receiver: Receiver
+) -> None:  # type: ignore[no-untyped-def]
+    """The embedded setup: no separate worker, `leadloop serve` delivers by itself."""
+    ws, expected = enqueue_hot_leads(container, receiver, 1)
+    receiver.wait_for(lambda r: len(r.delivered()) == 1, timeout=30)
+    assert {r.delivery_id for r in receiver.delivered()} == expected

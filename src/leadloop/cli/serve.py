@@ -38,7 +38,7 @@ def serve(
     port = port or settings.port
     console.print(f"Leadloop API on [bold]http://{host}:{port}[/]  docs: http://{host}:{port}/docs")
     background = bootstrap(settings) if delivery else None
-    stop = start_in_thread(background.delivery_worker())[1] if background else None
+    thread, stop = start_in_thread(background.delivery_worker()) if background else (None, None)
     try:
         uvicorn.run(
             "leadloop.api.app:create_app_from_env",
@@ -49,6 +49,7 @@ def serve(
             log_level="warning",
         )
     finally:
-        if stop is not None and background is not None:
+        if thread is not None and stop is not None and background is not None:
             stop.set()
+            thread.join(timeout=10)
             background.close()
