@@ -137,6 +137,6 @@ def test_leadloop_serve_delivers_in_process(
     live_server, container: Container, receiver: Receiver
 ) -> None:  # type: ignore[no-untyped-def]
     """The embedded setup: no separate worker, `leadloop serve` delivers by itself."""
-    ws, expected = enqueue_hot_leads(container, receiver, 1)
+    _ws, expected = enqueue_hot_leads(container, receiver, 1)
     receiver.wait_for(lambda r: len(r.delivered()) == 1, timeout=30)
     assert {r.delivery_id for r in receiver.delivered()} == expected
