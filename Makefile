@@ -40,6 +40,7 @@ docs: $(STAMP) ## Regenerate docs/cli-reference.md, settings.md and api-routes.m
 bench: $(STAMP) ## Run the benchmarks and print their figures (see bench/RESULTS.md).
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/ingest.py
+	$(PY) bench/handoff.py
 
 clean: ## Remove the demo store.
 	rm -f leadloop.db leadloop.db-wal leadloop.db-shm

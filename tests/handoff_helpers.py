@@ -200,7 +200,7 @@ def make_contact(
 ) -> tuple[int, int | None]:
     """A known contact (and its account) in the real store; (contact id, account id)."""
     now = datetime.now(UTC)
-    with engine.begin() as conn:
+    with engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
         account_id = None
         if account:
             domain = email_address.split("@")[1]

@@ -35,6 +35,10 @@ def hand_off(
     stored hand-off with ``created=False``: no lead is handed over twice in one cycle.
     When no active rep can take the lead it is still recorded (``rep_id`` None) and the
     webhooks are told, so the state change never fails for want of a rep.
+
+    On SQLite, ``conn`` must hold the write lock from its start (open it with
+    ``execution_options(sqlite_immediate=True)``, as every writer here does): a deferred
+    transaction that has read cannot take the lock while the worker writes.
     """
     now = now or utcnow()
     row = handoffs.find(conn, request.workspace_id, request.contact_id, request.cycle)
