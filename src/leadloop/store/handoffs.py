@@ -147,7 +147,7 @@ def breaches(engine: Engine, workspace_id: int, since: datetime | None = None) -
     query = (
         select(sla_breaches, hand_offs.c.contact_id, hand_offs.c.cycle, sales_reps.c.email)
         .join(hand_offs, hand_offs.c.id == sla_breaches.c.hand_off_id)
-        .join(sales_reps, sales_reps.c.id == sla_breaches.c.rep_id)
+        .outerjoin(sales_reps, sales_reps.c.id == sla_breaches.c.rep_id)
         .where(sla_breaches.c.workspace_id == workspace_id)
         .order_by(sla_breaches.c.detected_at, sla_breaches.c.id)
     )

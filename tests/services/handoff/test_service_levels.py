@@ -74,3 +74,16 @@ def test_reassignment_moves_the_lead_to_the_next_rep_and_restarts_the_clock(
         assert worker.check_service_levels(late + timedelta(seconds=1)) == 0  # new clock
     finally:
         desk.container.close()
+
+
+def test_an_unassigned_overdue_lead_is_still_escalated_to_the_webhooks(desk: Desk) -> None:
+    stored = desk.hand_off(desk.lead("Nobody's Lead"))
+    late = stored.due_at + timedelta(seconds=1)
+    assert desk.worker().check_service_levels(late) == 1
+    desk.drain(lambda: len(desk.receiver.delivered()) == 2, now=late)
+    assert sorted(r.event for r in desk.receiver.delivered()) == [
+        "lead.escalated",
+        "lead.handed_off",
+    ]
+    [breach] = breaches(desk.engine, desk.workspace_id)
+    assert breach.rep_id is None and breach.email is None and breach.escalated
