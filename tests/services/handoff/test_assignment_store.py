@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from desk_helpers import Desk
 
-from conftest import Desk
 from leadloop.errors import NotFoundError, ValidationError
 
 

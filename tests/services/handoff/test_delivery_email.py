@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Desk
+from desk_helpers import Desk
 
 
 def test_the_owner_gets_an_email_with_reading_history_stage_interests_and_reasons(

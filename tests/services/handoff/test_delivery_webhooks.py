@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import Desk
+from desk_helpers import Desk
+
 from leadloop.store.outbox import attempts_of, replay
 
 

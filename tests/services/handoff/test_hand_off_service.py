@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from desk_helpers import Desk, make_desk
 from sqlalchemy import func, select
 
-from conftest import Desk, make_desk
 from leadloop.errors import ConflictError, NotFoundError, ValidationError
 from leadloop.services.handoff import hand_off, mark_responded
 from leadloop.store.tables import hand_offs, outbox

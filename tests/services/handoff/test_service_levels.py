@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import Desk, make_desk
+from desk_helpers import Desk, make_desk
+
 from leadloop.services.handoff import mark_responded
 from leadloop.store.handoffs import breaches, report
 
