@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,8 +30,6 @@ def test_one_hand_off_per_cycle_and_a_new_one_after_recycle(desk: Desk) -> None:
     assert again.id == first.id and again.rep_id == first.rep_id
     assert len(first.outbox_ids) == 2  # webhook + e-mail to the owner
     assert _count(desk, hand_offs) == 1 and _count(desk, outbox) == 2
-    from dataclasses import replace
-
     second_cycle = desk.hand_off(replace(request, cycle=2))
     assert second_cycle.created and second_cycle.id != first.id
     assert _count(desk, outbox) == 4
@@ -88,3 +89,25 @@ def test_mark_responded_stops_the_clock_and_is_idempotent(desk: Desk) -> None:
         mark_responded(c, request.contact_id, 2, "accepted", at)
     with pytest.raises(ValidationError, match="accepted, rejected"), desk.engine.begin() as c:
         mark_responded(c, request.contact_id, 1, "maybe", at)
+
+
+def test_two_concurrent_qualifications_of_one_cycle_hand_over_once(desk: Desk) -> None:
+    desk.rep("rita@sales.example")
+    request = desk.lead()
+    barrier, results = threading.Barrier(2), []
+
+    def qualify() -> None:
+        barrier.wait()
+        immediate = desk.engine.connect().execution_options(sqlite_immediate=True)
+        with immediate as conn, conn.begin():
+            results.append(hand_off(conn, request, desk.container.handoff_config))
+            time.sleep(0.2)  # hold the transaction open while the other one tries
+
+    threads = [threading.Thread(target=qualify) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(r.created for r in results) == [False, True]
+    assert len({r.id for r in results}) == 1
+    assert _count(desk, hand_offs) == 1 and _count(desk, outbox) == 2
