@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -186,7 +185,3 @@ def report(
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return [RepServiceLevel(int(r[0]), r[1], r[2], *(int(v or 0) for v in r[3:])) for r in rows]
-
-
-def reasons_of(row: Any) -> list[str]:
-    return list(orjson.loads(row.reasons_json))

@@ -55,21 +55,21 @@ def hand_off(
         reps.save_cursor(conn, request.workspace_id, *assignment.cursor)
     owner = next((r for r in team if assignment and r.id == assignment.rep_id), None)
     ids = enqueue_hand_off(conn, request, created, owner, assignment, config, now)
-    logger.info(
-        "handoff.created",
-        extra={
-            "fields": {
-                "hand_off_id": created.id,
-                "contact_id": request.contact_id,
-                "cycle": request.cycle,
-                "rep_id": created.rep_id,
-                "strategy": created.strategy,
-                "hot": request.hot,
-                "notifications": len(ids),
-            }
-        },
-    )
+    _log_created(created, request.hot, len(ids))
     return replace(created, outbox_ids=tuple(ids))
+
+
+def _log_created(stored: HandOff, hot: bool, notifications: int) -> None:
+    fields = {
+        "hand_off_id": stored.id,
+        "contact_id": stored.contact_id,
+        "cycle": stored.cycle,
+        "rep_id": stored.rep_id,
+        "strategy": stored.strategy,
+        "hot": hot,
+        "notifications": notifications,
+    }
+    logger.info("handoff.created", extra={"fields": fields})
 
 
 def _assign(conn: Connection, request: HandOffRequest, team: list[SalesRep]) -> Assignment | None:

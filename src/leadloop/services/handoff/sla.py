@@ -61,19 +61,19 @@ def escalate(conn: Connection, row: Any, config: HandOffConfig, now: datetime) -
     if successor is not None:
         fresh = {**item, "owner": doc["reassigned_to"], "respond_by": new_due.isoformat()}
         fan_out(conn, ws, EVENT_HANDED_OFF, fresh, successor.email, config, now, batchable=False)
-    logger.warning(
-        "sla.escalated",
-        extra={
-            "fields": {
-                "hand_off_id": int(row.id),
-                "contact_id": int(row.contact_id),
-                "rep_id": row.rep_id,
-                "manager_id": manager.id if manager else None,
-                "reassigned_to": successor.id if successor else None,
-                "overdue_s": round((now - due_at).total_seconds()),
-            }
-        },
-    )
+    _log(row, manager, successor, (now - due_at).total_seconds())
+
+
+def _log(row: Any, manager: SalesRep | None, successor: SalesRep | None, overdue: float) -> None:
+    fields = {
+        "hand_off_id": int(row.id),
+        "contact_id": int(row.contact_id),
+        "rep_id": row.rep_id,
+        "manager_id": manager.id if manager else None,
+        "reassigned_to": successor.id if successor else None,
+        "overdue_s": round(overdue),
+    }
+    logger.warning("sla.escalated", extra={"fields": fields})
 
 
 def _successor(team: dict[int, SalesRep], holder: SalesRep | None) -> SalesRep | None:
