@@ -94,39 +94,28 @@ def fan_out(
 ) -> list[int]:
     """Enqueue ``item`` for every active endpoint and, with SMTP on, for ``email_to``."""
     window = config.batch_window_s if batchable else 0.0
-    until = now + timedelta(seconds=window)
-    ids = []
-    for endpoint in active_endpoints(conn, workspace_id):
-        key = f"{event}:webhook:{endpoint.id}" if window > 0 else None
-        ids.append(
-            outbox.enqueue(
-                conn,
-                workspace_id=workspace_id,
-                channel="webhook",
-                event=event,
-                item=item,
-                now=now,
-                endpoint_id=endpoint.id,
-                batch_key=key,
-                batch_until=until,
-            )
-        )
+    targets: list[tuple[str, int | None, str | None]] = [
+        ("webhook", endpoint.id, None) for endpoint in active_endpoints(conn, workspace_id)
+    ]
     if email_to and config.email_enabled:
-        key = f"{event}:email:{workspace_id}:{email_to}" if window > 0 else None
-        ids.append(
-            outbox.enqueue(
-                conn,
-                workspace_id=workspace_id,
-                channel="email",
-                event=event,
-                item=item,
-                now=now,
-                recipient=email_to,
-                batch_key=key,
-                batch_until=until,
-            )
+        targets.append(("email", None, email_to))
+    return [
+        outbox.enqueue(
+            conn,
+            workspace_id=workspace_id,
+            channel=channel,
+            event=event,
+            item=item,
+            now=now,
+            endpoint_id=endpoint_id,
+            recipient=recipient,
+            batch_key=f"{workspace_id}:{event}:{channel}:{endpoint_id or recipient}"
+            if window > 0
+            else None,
+            batch_until=now + timedelta(seconds=window),
         )
-    return ids
+        for channel, endpoint_id, recipient in targets
+    ]
 
 
 def escalation_document(
