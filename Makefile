@@ -41,6 +41,7 @@ bench: $(STAMP) ## Run the benchmarks and print their figures (see bench/RESULTS
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) bench/ingest.py
 	$(PY) bench/attribution.py
+	$(PY) bench/handoff.py
 
 clean: ## Remove the demo store.
 	rm -f leadloop.db leadloop.db-wal leadloop.db-shm

@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from leadloop.config import Settings
+from leadloop.domain.delivery import RetryPolicy
 from leadloop.domain.qualification import FactsSource
 from leadloop.services.facts_file import MemoryFactsSource
+from leadloop.services.handoff.config import HandOffConfig, SmtpConfig
+from leadloop.services.handoff.worker import DeliveryWorker
 from leadloop.services.leads import LeadService
 from leadloop.services.rules import RuleBook
 from leadloop.services.tracking import Limits
@@ -20,8 +23,10 @@ from leadloop.store.directory import SqlDirectory
 from leadloop.store.engine import make_engine
 from leadloop.store.ingest import SqlIngestStore
 from leadloop.store.leads import SqlLeadStore
+from leadloop.store.reps import SqlReps
 from leadloop.store.rules import SqlRuleStore
 from leadloop.store.users import UserRepository
+from leadloop.store.webhooks import SqlWebhooks
 from leadloop.store.workspaces import WorkspaceRepository
 
 
@@ -55,6 +60,22 @@ class Container:
             self._writer.start()
         return self._writer
 
+    @property
+    def reps(self) -> SqlReps:
+        return SqlReps(self.engine)
+
+    @property
+    def webhooks(self) -> SqlWebhooks:
+        return SqlWebhooks(self.engine)
+
+    @property
+    def handoff_config(self) -> HandOffConfig:
+        """What ``hand_off`` and the delivery worker need from the settings."""
+        return handoff_config(self.settings)
+
+    def delivery_worker(self, name: str | None = None) -> DeliveryWorker:
+        return DeliveryWorker(self.engine, self.handoff_config, name=name)
+
     def close(self) -> None:
         if self._writer is not None:
             self._writer.stop()
@@ -84,4 +105,29 @@ def bootstrap(settings: Settings | None = None) -> Container:
         rulebook=RuleBook(SqlRuleStore(engine), users, facts),
         lead_store=lead_store,
         leads=LeadService(lead_store, users, settings.lead_reject_reasons),
+    )
+
+
+def handoff_config(settings: Settings) -> HandOffConfig:
+    s = settings
+    return HandOffConfig(
+        batch_window_s=s.handoff_batch_window_s,
+        sla_response_s=s.sla_response_s,
+        sla_reassign=s.sla_reassign,
+        sla_max_escalations=s.sla_max_escalations,
+        lead_url=s.handoff_lead_url,
+        retry=RetryPolicy(s.outbox_backoff_base_s, s.outbox_backoff_cap_s, s.outbox_max_attempts),
+        lease_s=s.outbox_lease_s,
+        poll_s=s.outbox_poll_s,
+        sla_check_s=s.sla_check_s,
+        webhook_timeout_s=s.webhook_timeout_s,
+        smtp=SmtpConfig(
+            host=s.smtp_host,
+            port=s.smtp_port,
+            sender=s.smtp_from,
+            tls=s.smtp_tls,
+            username=s.smtp_username,
+            password=s.smtp_password,
+            timeout_s=s.smtp_timeout_s,
+        ),
     )

@@ -59,6 +59,64 @@ class Settings(BaseSettings):
         description="Reasons sales may give when rejecting a lead (a JSON list); any other "
         "reason is refused with the list.",
     )
+    # --- Hand-off to sales and service levels (issue 4) ---
+    handoff_batch_window_s: float = Field(
+        default=0.0,
+        description="Ordinary (not hot) hand-offs to the same webhook or rep wait up to this "
+        "many seconds to go out together in one notification; 0 sends each at once. Hot "
+        "leads never wait.",
+    )
+    handoff_lead_url: str = Field(
+        default="http://127.0.0.1:8000/v1/leads/{contact_id}",
+        description="Link to the lead in notifications; `{contact_id}` is replaced.",
+    )
+    sla_response_s: float = Field(
+        default=4 * 3600.0,
+        description="Seconds sales has to accept or reject a hand-off before it escalates to "
+        "the rep's manager.",
+    )
+    sla_reassign: bool = Field(
+        default=False,
+        description="On an SLA breach, also reassign the lead to the next active rep "
+        "(round-robin) and restart its clock.",
+    )
+    sla_max_escalations: int = Field(
+        default=1, ge=1, description="Most escalations per hand-off (more only with reassign)."
+    )
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="Delivery attempts before a notification is dead-lettered."
+    )
+    outbox_backoff_base_s: float = Field(
+        default=2.0, description="First retry waits up to this long (full jitter, doubling)."
+    )
+    outbox_backoff_cap_s: float = Field(
+        default=600.0, description="Longest wait between two delivery attempts."
+    )
+    outbox_lease_s: float = Field(
+        default=60.0,
+        description="How long a worker's claim on a notification lasts; a killed worker's "
+        "claim expires after this and another worker delivers it. Must exceed the timeouts.",
+    )
+    outbox_poll_s: float = Field(
+        default=0.2, description="Seconds the delivery worker sleeps when nothing is due."
+    )
+    webhook_timeout_s: float = Field(default=10.0, description="Timeout of one webhook call.")
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for hand-off e-mails; unset sends no e-mail."
+    )
+    smtp_port: int = Field(default=25, description="SMTP port (587 with STARTTLS, 465 for TLS).")
+    smtp_from: str = Field(
+        default="leadloop@localhost", description="From address of hand-off e-mails."
+    )
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        default="none", description="SMTP transport security: none, starttls or tls (SMTPS)."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login, if required.")
+    smtp_password: str | None = Field(default=None, description="SMTP password (never logged).")
+    smtp_timeout_s: float = Field(default=10.0, description="Timeout of one SMTP session.")
+    sla_check_s: float = Field(
+        default=5.0, description="How often the delivery worker looks for overdue hand-offs."
+    )
 
     @field_validator("database_url")
     @classmethod

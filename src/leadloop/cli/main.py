@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from leadloop.cli import content, db, demo, imports, leads, rules, serve, simulate, users, workspace
+from leadloop.cli import (
+    content,
+    db,
+    demo,
+    handoff,
+    imports,
+    leads,
+    rules,
+    serve,
+    simulate,
+    users,
+    workspace,
+)
 
 app = typer.Typer(
     name="leadloop",
@@ -23,6 +35,7 @@ app.add_typer(leads.app, name="lead")
 app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
+handoff.register(app)
 
 if __name__ == "__main__":
     app()

@@ -11,6 +11,7 @@ from leadloop.bootstrap import bootstrap
 from leadloop.cli.context import DatabaseOption, console
 from leadloop.config import Settings
 from leadloop.logging import configure_logging
+from leadloop.services.handoff.worker import start_in_thread
 from leadloop.store.migrate import upgrade
 
 
@@ -19,6 +20,9 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default 8000)."),
     workers: int = typer.Option(
         1, min=1, help="Worker processes; each has its own group-commit writer."
+    ),
+    delivery: bool = typer.Option(
+        True, help="Also run the hand-off delivery worker in this process (embedded setup)."
     ),
     database_url: str | None = DatabaseOption,
 ) -> None:
@@ -33,11 +37,19 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     console.print(f"Leadloop API on [bold]http://{host}:{port}[/]  docs: http://{host}:{port}/docs")
-    uvicorn.run(
-        "leadloop.api.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-    )
+    background = bootstrap(settings) if delivery else None
+    thread, stop = start_in_thread(background.delivery_worker()) if background else (None, None)
+    try:
+        uvicorn.run(
+            "leadloop.api.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+    finally:
+        if thread is not None and stop is not None and background is not None:
+            stop.set()
+            thread.join(timeout=10)
+            background.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -289,4 +290,140 @@ qualifications = Table(
     Column("qualified_at", UtcDateTime, nullable=False),
     UniqueConstraint("contact_id", "cycle"),
     Index(None, "workspace_id", "qualified_at"),
+)
+
+
+# --- Hand-off to sales and service levels (revision 0007) -------------------------------
+# Sales reps and how leads are assigned to them; hand-offs (one per contact and sales-ready
+# cycle); the transactional outbox the delivery worker drains; SLA breaches.
+
+sales_reps = Table(
+    "sales_reps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("manager_id", ForeignKey("sales_reps.id")),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("workspace_id", "email"),
+)
+
+account_owners = Table(
+    "account_owners",
+    metadata,
+    Column("account_id", ForeignKey("accounts.id"), primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("rep_id", ForeignKey("sales_reps.id"), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+assignment_policies = Table(
+    "assignment_policies",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id"), primary_key=True),
+    Column("policy_json", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+assignment_cursors = Table(
+    "assignment_cursors",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id"), primary_key=True),
+    Column("pool", String(200), primary_key=True),
+    Column("last_rep_id", Integer, nullable=False),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("url", String(2000), nullable=False),
+    # The signing secret itself, or the name of the environment variable that holds it.
+    Column("secret", String(200)),
+    Column("secret_env", String(200)),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+hand_offs = Table(
+    "hand_offs",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("rep_id", ForeignKey("sales_reps.id")),  # NULL: no active rep could take it
+    Column("strategy", String(20), nullable=False),
+    Column("assignment_reason", String(300), nullable=False),
+    Column("reasons_json", Text, nullable=False),
+    Column("rule_version", String(100), nullable=False),
+    Column("hot", Boolean, nullable=False),
+    Column("context_json", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # pending | accepted | rejected
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("responded_at", UtcDateTime),
+    Column("escalations", Integer, nullable=False),
+    UniqueConstraint("workspace_id", "contact_id", "cycle"),
+    Index(None, "status", "due_at"),
+    Index(None, "workspace_id", "rep_id"),
+)
+
+sla_breaches = Table(
+    "sla_breaches",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("hand_off_id", ForeignKey("hand_offs.id"), nullable=False),
+    Column("rep_id", ForeignKey("sales_reps.id")),
+    Column("manager_id", ForeignKey("sales_reps.id")),
+    Column("reassigned_to_id", ForeignKey("sales_reps.id")),
+    Column("escalated", Boolean, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("detected_at", UtcDateTime, nullable=False),
+    UniqueConstraint("hand_off_id", "rep_id"),
+    Index(None, "workspace_id", "rep_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("channel", String(10), nullable=False),  # webhook | email
+    Column("event", String(40), nullable=False),
+    Column("endpoint_id", ForeignKey("webhook_endpoints.id")),
+    Column("recipient", String(320)),  # e-mail channel: the rep or manager
+    Column("payload_json", Text, nullable=False),
+    # Ordinary leads join an open batch with the same key until available_at; hot ones never.
+    Column("batch_key", String(200)),
+    Column("status", String(12), nullable=False),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False),
+    Column("available_at", UtcDateTime, nullable=False),
+    Column("locked_until", UtcDateTime),
+    Column("locked_by", String(100)),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime),
+    Index(None, "status", "available_at"),
+    Index(None, "batch_key", "status"),
+    Index(None, "workspace_id", "status"),
+)
+
+outbox_attempts = Table(
+    "outbox_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("outbox_id", ForeignKey("outbox.id"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("worker", String(100), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=False),
+    Column("outcome", String(12), nullable=False),  # delivered | retry | dead
+    Column("status_code", Integer),
+    Column("error", Text),
+    Index(None, "outbox_id"),
 )
