@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from leadloop.config import Settings
+from leadloop.connectors.base import Backoff
+from leadloop.connectors.credentials import with_secrets_file
+from leadloop.connectors.mapping_file import crm_mapping
+from leadloop.domain.connectors import CrmConnector
+from leadloop.domain.crm_mapping import FieldMapping, StageMap
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
+from leadloop.store.crm import SqlCrmStore
+from leadloop.store.crm_state import SqlSyncState
 from leadloop.store.directory import SqlDirectory
 from leadloop.store.engine import make_engine
 from leadloop.store.ingest import SqlIngestStore
@@ -28,6 +35,8 @@ class Container:
     ingest_store: SqlIngestStore
     directory: SqlDirectory
     limits: Limits
+    crm: SqlCrmStore
+    crm_state: SqlSyncState
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
 
     @property
@@ -58,9 +67,29 @@ def bootstrap(settings: Settings | None = None) -> Container:
         workspaces=WorkspaceRepository(engine),
         ingest_store=SqlIngestStore(engine),
         directory=SqlDirectory(engine),
+        crm=SqlCrmStore(engine),
+        crm_state=SqlSyncState(engine),
         limits=Limits(
             max_message_bytes=settings.max_message_bytes,
             max_request_bytes=settings.max_request_bytes,
             max_batch_messages=settings.max_batch_messages,
         ),
     )
+
+
+def crm_connector(settings: Settings, name: str) -> tuple[CrmConnector, FieldMapping, StageMap]:
+    """The named CRM connector, signed in, with its field and stage mappings."""
+    settings = with_secrets_file(settings)
+    mapping, stages = crm_mapping(name, settings.crm_mapping_file, settings.crm_default_currency)
+    backoff = Backoff(
+        max_retries=settings.crm_max_retries,
+        base_seconds=settings.crm_backoff_seconds,
+        max_seconds=settings.crm_backoff_max_seconds,
+    )
+    if name == "salesforce":
+        from leadloop.connectors.salesforce import salesforce_connector
+
+        return salesforce_connector(settings, mapping, backoff), mapping, stages
+    from leadloop.connectors.hubspot import hubspot_connector
+
+    return hubspot_connector(settings, mapping, backoff), mapping, stages
