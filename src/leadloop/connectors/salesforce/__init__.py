@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from simple_salesforce.api import Salesforce
 
@@ -14,11 +16,21 @@ from leadloop.domain.crm_mapping import FieldMapping
 __all__ = ["SalesforceConnector", "salesforce_connector"]
 
 
+class _PinnedCaSession(requests.Session):
+    """A session whose ``verify`` wins over ``REQUESTS_CA_BUNDLE`` (requests lets the
+    environment override a session's CA bundle; an explicit setting must not lose)."""
+
+    def merge_environment_settings(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        merged: dict[str, Any] = super().merge_environment_settings(*args, **kwargs)
+        merged["verify"] = self.verify
+        return merged
+
+
 def salesforce_connector(
     settings: Settings, mapping: FieldMapping, backoff: Backoff
 ) -> SalesforceConnector:
     """Sign in with the settings' credentials and wrap a simple-salesforce client."""
-    http = requests.Session()
+    http = requests.Session() if settings.crm_ca_bundle is None else _PinnedCaSession()
     if settings.crm_ca_bundle is not None:
         http.verify = str(settings.crm_ca_bundle)
     session = sign_in(settings, http)
