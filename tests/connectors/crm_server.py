@@ -94,8 +94,12 @@ def build_app(state_ref: dict[str, CrmState], base_url: str) -> FastAPI:
         for item in list(state.script):
             if item.method == request.method and request.url.path.startswith(item.prefix):
                 state.script.remove(item)
-                return Response(orjson.dumps(item.body), item.status, item.headers,
-                                media_type="application/json")  # fmt: skip
+                return Response(
+                    orjson.dumps(item.body),
+                    item.status,
+                    item.headers,
+                    media_type="application/json",
+                )
         return await call_next(request)
 
     @app.post("/services/oauth2/token")
@@ -134,9 +138,13 @@ class CrmServer:
         cert.private_key_and_cert_chain_pem.write_to_path(str(cert_path))
         self.ref: dict[str, CrmState] = {"state": CrmState()}
         config = uvicorn.Config(
-            build_app(self.ref, self.url), host="127.0.0.1", port=self.port,
-            ssl_certfile=str(cert_path), log_level="warning", lifespan="off",
-        )  # fmt: skip
+            build_app(self.ref, self.url),
+            host="127.0.0.1",
+            port=self.port,
+            ssl_certfile=str(cert_path),
+            log_level="warning",
+            lifespan="off",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -29,8 +29,13 @@ def _ms(value: str) -> int:
 
 def _object(oid: str, props: dict[str, Any], wanted: list[str] | None) -> dict[str, Any]:
     shown = props if wanted is None else {k: props.get(k) for k in wanted}
-    return {"id": oid, "properties": {**shown, "hs_object_id": oid}, "createdAt": STAMP,
-            "updatedAt": STAMP, "archived": False}  # fmt: skip
+    return {
+        "id": oid,
+        "properties": {**shown, "hs_object_id": oid},
+        "createdAt": STAMP,
+        "updatedAt": STAMP,
+        "archived": False,
+    }
 
 
 def _batch(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -56,8 +61,14 @@ class FakeHubSpot:
 
     def handle(self, request: Request, rest: str, body: bytes) -> Response:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
-            return _json({"status": "error", "message": "Authentication credentials not found.",
-                          "category": "INVALID_AUTHENTICATION"}, 401)  # fmt: skip
+            return _json(
+                {
+                    "status": "error",
+                    "message": "Authentication credentials not found.",
+                    "category": "INVALID_AUTHENTICATION",
+                },
+                401,
+            )
         data = orjson.loads(body) if body else {}
         parts = rest.rstrip("/").split("/")
         if parts[:2] == ["v3", "owners"]:
@@ -69,8 +80,11 @@ class FakeHubSpot:
             return self._search(kind, data)
         if tail == ["batch", "read"]:
             found = self.objects.get(kind, {})
-            results = [_object(i["id"], found[i["id"]], data.get("properties"))
-                       for i in data["inputs"] if i["id"] in found]  # fmt: skip
+            results = [
+                _object(i["id"], found[i["id"]], data.get("properties"))
+                for i in data["inputs"]
+                if i["id"] in found
+            ]
             return _json(_batch(results))
         if tail == ["batch", "upsert"]:
             return self._upsert(kind, data)
@@ -106,12 +120,24 @@ class FakeHubSpot:
         for item in data["inputs"]:
             links = table.get(item["id"], [])
             if links:
-                results.append({
-                    "from": {"id": item["id"]},
-                    "to": [{"toObjectId": int(t), "associationTypes": [
-                        {"category": "USER_DEFINED" if label else "HUBSPOT_DEFINED",
-                         "typeId": 3, "label": label}]} for t, label in links],
-                })  # fmt: skip
+                results.append(
+                    {
+                        "from": {"id": item["id"]},
+                        "to": [
+                            {
+                                "toObjectId": int(t),
+                                "associationTypes": [
+                                    {
+                                        "category": "USER_DEFINED" if label else "HUBSPOT_DEFINED",
+                                        "typeId": 3,
+                                        "label": label,
+                                    }
+                                ],
+                            }
+                            for t, label in links
+                        ],
+                    }
+                )
         return _json(_batch(results))
 
     def _upsert(self, kind: str, data: dict[str, Any]) -> Response:

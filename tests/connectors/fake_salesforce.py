@@ -108,8 +108,15 @@ class FakeSalesforce:
             return _json(
                 {"error": "invalid_grant", "error_description": "authentication failure"}, 400
             )
-        return _json({"access_token": TOKEN, "instance_url": base_url, "token_type": "Bearer",
-                      "id": f"{base_url}/id/00D/005", "issued_at": "1700000000000"})  # fmt: skip
+        return _json(
+            {
+                "access_token": TOKEN,
+                "instance_url": base_url,
+                "token_type": "Bearer",
+                "id": f"{base_url}/id/00D/005",
+                "issued_at": "1700000000000",
+            }
+        )
 
     def handle(self, request: Request, version: str, rest: str, body: bytes) -> Response:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":

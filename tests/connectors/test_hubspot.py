@@ -13,27 +13,46 @@ from leadloop.domain.crm_mapping import opportunity_from_record
 from leadloop.errors import RateLimitedError
 
 RATE_LIMITED = {
-    "status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-    "errorType": "RATE_LIMIT", "correlationId": "c0ffee", "policyName": "TEN_SECONDLY_ROLLING",
-}  # fmt: skip
+    "status": "error",
+    "message": "You have reached your ten_secondly_rolling limit.",
+    "errorType": "RATE_LIMIT",
+    "correlationId": "c0ffee",
+    "policyName": "TEN_SECONDLY_ROLLING",
+}
 
 
 def _deals(crm, count: int = 3) -> None:
     hs = crm.hubspot
-    hs.owners.append({"id": "77", "email": "rita@seller.example", "firstName": "Rita",
-                      "lastName": "Rep", "type": "PERSON", "createdAt": "2025-01-01T00:00:00Z",
-                      "updatedAt": "2025-01-01T00:00:00Z", "archived": False})  # fmt: skip
+    hs.owners.append(
+        {
+            "id": "77",
+            "email": "rita@seller.example",
+            "firstName": "Rita",
+            "lastName": "Rep",
+            "type": "PERSON",
+            "createdAt": "2025-01-01T00:00:00Z",
+            "updatedAt": "2025-01-01T00:00:00Z",
+            "archived": False,
+        }
+    )
     hs.put("companies", "501", domain="acme.example", name="Acme")
     hs.put("contacts", "601", email="ana@acme.example")
     for n in range(1, count + 1):
         hs.put(
-            "deals", str(n), dealname=f"Deal {n}", amount=str(500 * n), dealstage="closedlost"
-            if n == 2 else "appointmentscheduled", hs_is_closed="true" if n == 2 else "false",
-            hs_is_closed_won="false", createdate="2026-01-05T10:00:00.000Z",
-            closedate="2026-04-30T00:00:00.000Z", hubspot_owner_id="77",
-            dealtype="existingbusiness", deal_currency_code="EUR",
+            "deals",
+            str(n),
+            dealname=f"Deal {n}",
+            amount=str(500 * n),
+            dealstage="closedlost" if n == 2 else "appointmentscheduled",
+            hs_is_closed="true" if n == 2 else "false",
+            hs_is_closed_won="false",
+            createdate="2026-01-05T10:00:00.000Z",
+            closedate="2026-04-30T00:00:00.000Z",
+            hubspot_owner_id="77",
+            dealtype="existingbusiness",
+            deal_currency_code="EUR",
             hs_lastmodifieddate=f"2026-02-0{n}T12:00:00.000Z",
-        )  # fmt: skip
+        )
         hs.link("companies", str(n), "501")
         hs.link("contacts", str(n), "601", "Champion")
 
@@ -48,8 +67,13 @@ def test_deal_search_pages_with_after_and_filters_on_hs_lastmodifieddate(crm_ser
     first, second = crm.calls("POST", "/crm/v3/objects/deals/search")
     body = first.json()
     assert first.headers["authorization"] == f"Bearer {TOKEN}"
-    assert body["filterGroups"] == [{"filters": [
-        {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "1769904000000"}]}]  # fmt: skip
+    assert body["filterGroups"] == [
+        {
+            "filters": [
+                {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "1769904000000"}
+            ]
+        }
+    ]
     assert body["sorts"] == [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}]
     assert {"dealname", "amount", "dealstage", "hubspot_owner_id"} <= set(body["properties"])
     assert body["limit"] == 2 and "after" not in body
@@ -75,8 +99,9 @@ def test_associations_use_the_v4_batch_read(crm_server, crm):
     roles = connector.contact_roles(["1", "2"])
 
     assert {(r.opportunity_crm_id, r.email, r.role) for r in roles} == {
-        ("1", "ana@acme.example", "Champion"), ("2", "ana@acme.example", "Champion"),
-    }  # fmt: skip
+        ("1", "ana@acme.example", "Champion"),
+        ("2", "ana@acme.example", "Champion"),
+    }
     (assoc,) = crm.calls("POST", "/crm/v4/associations/deals/contacts/batch/read")
     assert assoc.json() == {"inputs": [{"id": "1"}, {"id": "2"}]}
     (read,) = crm.calls("POST", "/crm/v3/objects/contacts/batch/read")
@@ -124,13 +149,28 @@ def test_push_upserts_the_contact_with_its_lifecycle_stage_and_a_note(crm_server
     result = connector.push_lead(lead)
 
     (upsert,) = crm.calls("POST", "/crm/v3/objects/contacts/batch/upsert")
-    assert upsert.json() == {"inputs": [{"id": "ana@acme.example", "idProperty": "email", "properties": {
-        "email": "ana@acme.example", "firstname": "Ana", "lastname": "Silva",
-        "lifecyclestage": "marketingqualifiedlead"}}]}  # fmt: skip
+    assert upsert.json() == {
+        "inputs": [
+            {
+                "id": "ana@acme.example",
+                "idProperty": "email",
+                "properties": {
+                    "email": "ana@acme.example",
+                    "firstname": "Ana",
+                    "lastname": "Silva",
+                    "lifecyclestage": "marketingqualifiedlead",
+                },
+            }
+        ]
+    }
     (note,) = crm.calls("POST", "/crm/v3/objects/notes")
     body = note.json()
-    assert body["associations"] == [{"to": {"id": result.crm_id}, "types": [
-        {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202}]}]  # fmt: skip
+    assert body["associations"] == [
+        {
+            "to": {"id": result.crm_id},
+            "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202}],
+        }
+    ]
     assert "hot: coverage map" in body["properties"]["hs_note_body"]
     assert (result.crm_object, result.created) == ("contact", True)
     assert connector.push_lead(lead).created is False

@@ -24,10 +24,22 @@ def _lead() -> SalesReadyLead:
         account_name="Acme",
         reasons=("downloaded the coverage map", "3 consideration reads in 7 days"),
         reading_history=(
-            ReadingItem(datetime(2026, 2, 1, 9, tzinfo=UTC), "Coverage map EMEA", None, "purchase", "downloaded"),
-            ReadingItem(datetime(2026, 1, 28, 9, tzinfo=UTC), "Pricing guide", "https://acme.example/p", "consideration", "80% read"),
+            ReadingItem(
+                datetime(2026, 2, 1, 9, tzinfo=UTC),
+                "Coverage map EMEA",
+                None,
+                "purchase",
+                "downloaded",
+            ),
+            ReadingItem(
+                datetime(2026, 1, 28, 9, tzinfo=UTC),
+                "Pricing guide",
+                "https://acme.example/p",
+                "consideration",
+                "80% read",
+            ),
         ),
-    )  # fmt: skip
+    )
 
 
 def test_client_credentials_sign_in_then_bearer_on_every_call(crm_server, crm):
@@ -36,8 +48,10 @@ def test_client_credentials_sign_in_then_bearer_on_every_call(crm_server, crm):
 
     (token,) = crm.calls("POST", "/services/oauth2/token")
     assert token.form() == {
-        "grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret",
-    }  # fmt: skip
+        "grant_type": "client_credentials",
+        "client_id": "cid",
+        "client_secret": "csecret",
+    }
     assert token.headers["content-type"] == "application/x-www-form-urlencoded"
     (query,) = crm.calls("GET", f"{API}/query")
     assert query.headers["authorization"] == f"Bearer {TOKEN}"
@@ -45,9 +59,12 @@ def test_client_credentials_sign_in_then_bearer_on_every_call(crm_server, crm):
 
 def test_password_flow_appends_the_security_token(crm_server, crm):
     connect(
-        crm_server, "salesforce", salesforce_username="ops@acme.example",
-        salesforce_password="pw", salesforce_security_token="TOKEN",
-    )  # fmt: skip
+        crm_server,
+        "salesforce",
+        salesforce_username="ops@acme.example",
+        salesforce_password="pw",
+        salesforce_security_token="TOKEN",
+    )
     form = crm.calls("POST", "/services/oauth2/token")[0].form()
     assert form["grant_type"] == "password"
     assert (form["username"], form["password"]) == ("ops@acme.example", "pwTOKEN")
@@ -68,9 +85,11 @@ def test_missing_credentials_name_the_variables_to_set(crm_server, crm):
 
 def test_session_id_and_instance_url_skip_the_token_endpoint(crm_server, crm):
     connector, _, _ = connect(
-        crm_server, "salesforce", salesforce_session_id=TOKEN,
+        crm_server,
+        "salesforce",
+        salesforce_session_id=TOKEN,
         salesforce_instance_url=crm_server.url,
-    )  # fmt: skip
+    )
     list(connector.opportunities(None))
     assert crm.calls("POST", "/services/oauth2/token") == []
     assert crm.calls("GET", f"{API}/query")[0].headers["authorization"] == f"Bearer {TOKEN}"
@@ -95,8 +114,12 @@ def test_soql_pages_follow_next_records_url(crm_server, crm):
     assert [m.path.startswith(f"{API}/query/01gFAKE") for m in more] == [True, True]
     opp = opportunity_from_record(pages[0][0], mapping, stages)
     assert (opp.crm_id, opp.amount, opp.status, opp.account_domain, opp.owner) == (
-        "006000000000000001", 1000.0, "open", "acme.example", "Rita Rep",
-    )  # fmt: skip
+        "006000000000000001",
+        1000.0,
+        "open",
+        "acme.example",
+        "Rita Rep",
+    )
     assert opp.last_modified == datetime(2026, 2, 1, 10, 0, 1, tzinfo=UTC)
 
 
@@ -142,8 +165,9 @@ def test_contact_roles_come_with_the_contact_email(crm_server, crm):
     roles = connector.contact_roles(["006000000000000001", "006000000000000002"])
 
     assert {(r.email, r.role, r.is_primary) for r in roles} == {
-        ("ana@acme.example", "Decision Maker", True), ("bo@acme.example", "Influencer", False),
-    }  # fmt: skip
+        ("ana@acme.example", "Decision Maker", True),
+        ("bo@acme.example", "Influencer", False),
+    }
     soql = crm.calls("GET", f"{API}/query")[0].query["q"][0]
     assert "Contact.Email" in soql
     assert "WHERE OpportunityId IN ('006000000000000001','006000000000000002')" in soql
@@ -157,10 +181,13 @@ def test_push_upserts_a_lead_by_external_id_with_a_task_and_campaign(crm_server,
     assert (result.crm_object, result.created) == ("Lead", True)
     (upsert,) = crm.calls("PATCH", f"{API}/sobjects/Lead/Leadloop_Contact_Id__c/42")
     assert upsert.json() == {
-        "FirstName": "Ana", "LastName": "Silva", "Email": "ana@acme.example", "Company": "Acme",
+        "FirstName": "Ana",
+        "LastName": "Silva",
+        "Email": "ana@acme.example",
+        "Company": "Acme",
         "LeadSource": "Leadloop",
         "Description": "downloaded the coverage map\n3 consideration reads in 7 days",
-    }  # fmt: skip
+    }
     task = crm.calls("POST", f"{API}/sobjects/Task")[0].json()
     assert task["WhoId"] == result.crm_id and task["Status"] == "Completed"
     lines = task["Description"].splitlines()
@@ -172,7 +199,7 @@ def test_push_upserts_a_lead_by_external_id_with_a_task_and_campaign(crm_server,
     assert lines[-2:] == [
         "2026-02-01 09:00 [purchase] Coverage map EMEA (downloaded)",
         "2026-01-28 09:00 [consideration] Pricing guide (80% read) https://acme.example/p",
-    ]  # fmt: skip
+    ]
     member = crm.calls("POST", f"{API}/sobjects/CampaignMember")[0].json()
     assert member == {"CampaignId": "701FAKE", "LeadId": result.crm_id, "Status": "Responded"}
     again = connector.push_lead(_lead())
@@ -194,8 +221,12 @@ def test_push_to_an_existing_contact_logs_the_task_there(crm_server, crm):
 
 def test_request_limit_exceeded_stops_at_once(crm_server, crm):
     connector, _, _ = connect(crm_server, "salesforce")
-    crm.fail_next("GET", f"{API}/query", 403,
-                  [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}])  # fmt: skip
+    crm.fail_next(
+        "GET",
+        f"{API}/query",
+        403,
+        [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}],
+    )
     with pytest.raises(RateLimitedError, match="REQUEST_LIMIT_EXCEEDED"):
         list(connector.opportunities(None))
     assert connector.rate_limit_waits == 0
