@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from leadloop.domain.crm import ContactRole, MatchedContact, Opportunity, OpportunityChange
@@ -145,24 +145,32 @@ class _Page:
             if role.key:
                 by_opp.setdefault(role.opportunity_crm_id, []).append(role)
         old_roles = self._roles([stored[k][0] for k in latest if k in stored])
-        changed: list[tuple[str, int, Opportunity | None]] = []
+        inserts: list[Incoming] = []
+        updates: list[Incoming] = []
+        new_roles: list[str] = []
+        changed: list[tuple[str, Opportunity | None]] = []
         for crm_id, item in latest.items():
             before = stored.get(crm_id)
-            new_roles = sorted(map(_role_tuple, by_opp.get(crm_id, [])))
             roles_differ = roles is not None and (
-                before is None or sorted(old_roles.get(before[0], [])) != new_roles
+                before is None
+                or sorted(old_roles.get(before[0], []))
+                != sorted(map(_role_tuple, by_opp.get(crm_id, [])))
             )
             if before is not None and before[1] == item.opportunity and not roles_differ:
                 result.unchanged += 1
                 continue
-            row_id = self._write(item, before)
+            (updates if before else inserts).append(item)
             if roles_differ:
-                self._replace_roles(row_id, by_opp.get(crm_id, []))
-            changed.append((crm_id, row_id, before[1] if before else None))
-            result.created += before is None
-            result.updated += before is not None
+                new_roles.append(crm_id)
+            changed.append((crm_id, before[1] if before else None))
+        result.created, result.updated = len(inserts), len(updates)
+        links = self._account_links([i.opportunity for i in inserts + updates])
+        ids = {k: v[0] for k, v in stored.items()}
+        self._update(updates, ids, links)
+        ids.update(self._insert(inserts, links))
+        self._replace_roles({ids[c]: by_opp.get(c, []) for c in new_roles})
         self._resolve_errors(list(latest))
-        result.changes = self._notify(changed, latest)
+        result.changes = self._notify([(c, ids[c], b) for c, b in changed], latest)
         return result
 
     def _stored(self, crm_ids: list[str]) -> dict[str, tuple[int, Opportunity]]:
@@ -189,61 +197,90 @@ class _Page:
                 out.setdefault(oid, []).append((*rest[:4], bool(rest[4])))
         return out
 
-    def _account_id(self, opp: Opportunity) -> int | None:
+    def _account_links(self, opps: list[Opportunity]) -> dict[str, int]:
+        """crm_id → our account: by the account's CRM id, then domain, then name."""
         a = accounts.c
-        for column, value in (
-            (a.crm_id, opp.account_crm_id),
-            (a.domain, opp.account_domain),
-            (a.name, opp.account_name),
-        ):
-            if value:
-                found = self.conn.execute(
-                    select(a.id).where(a.workspace_id == self.ws, column == value).limit(1)
-                ).scalar()
-                if found is not None:
-                    return int(found)
-        return None
+        found: dict[tuple[str, str], int] = {}
+        for kind, column in (("crm_id", a.crm_id), ("domain", a.domain), ("name", a.name)):
+            values = sorted({v for o in opps if (v := getattr(o, f"account_{kind}"))})
+            for part in chunks(values):
+                rows = self.conn.execute(
+                    select(column, a.id).where(a.workspace_id == self.ws, column.in_(part))
+                )
+                found.update(((kind, str(v)), int(i)) for v, i in rows)
+        out: dict[str, int] = {}
+        for o in opps:
+            for kind in ("crm_id", "domain", "name"):
+                value = getattr(o, f"account_{kind}")
+                if value and (kind, value) in found:
+                    out[o.crm_id] = found[(kind, value)]
+                    break
+        return out
 
-    def _write(self, item: Incoming, before: tuple[int, Opportunity] | None) -> int:
+    def _values(self, item: Incoming, links: dict[str, int]) -> dict[str, Any]:
         opp = item.opportunity
         values = {name: getattr(opp, name) for name in _FIELDS}
-        values["account_id"] = self._account_id(opp)
+        values["account_id"] = links.get(opp.crm_id)
         values["raw_json"] = orjson.dumps(item.raw, default=str).decode() if item.raw else None
         values["synced_at"] = self.now
-        if before is not None:
-            self.conn.execute(
-                update(opportunities).where(opportunities.c.id == before[0]).values(**values)
-            )
-            return before[0]
-        values.update(workspace_id=self.ws, connector=self.connector, crm_id=opp.crm_id)
-        values["first_synced_at"] = self.now
-        inserted = self.conn.execute(opportunities.insert().values(**values))
-        key = inserted.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        return values
 
-    def _replace_roles(self, row_id: int, roles: list[ContactRole]) -> None:
-        self.conn.execute(delete(roles_table).where(roles_table.c.opportunity_id == row_id))
-        unique = {role.key: role for role in roles}
-        if not unique:
+    def _update(self, items: list[Incoming], ids: dict[str, int], links: dict[str, int]) -> None:
+        if not items:
             return
-        emails = {(r.email or "").lower() for r in unique.values() if r.email}
-        matched = self._contacts_by_email(sorted(emails))
-        self.conn.execute(
-            roles_table.insert(),
-            [
-                {
-                    "opportunity_id": row_id,
-                    "contact_key": key[:320],
-                    "contact_crm_id": r.contact_crm_id,
-                    "email": (r.email or "").lower() or None,
-                    "contact_id": matched.get((r.email or "").lower()),
-                    "role": (r.role or None) and r.role[:100],
-                    "is_primary": bool(r.is_primary),
-                }
-                for key, r in unique.items()
-            ],
+        names = [*_FIELDS, "account_id", "raw_json", "synced_at"]
+        statement = (
+            update(opportunities)
+            .where(opportunities.c.id == bindparam("b_id"))
+            .values({n: bindparam(f"b_{n}") for n in names})
         )
+        rows = []
+        for item in items:
+            values = self._values(item, links)
+            rows.append(
+                {"b_id": ids[item.opportunity.crm_id]} | {f"b_{n}": values[n] for n in names}
+            )
+        self.conn.execute(statement, rows)
+
+    def _insert(self, items: list[Incoming], links: dict[str, int]) -> dict[str, int]:
+        if not items:
+            return {}
+        rows = []
+        for item in items:
+            values = self._values(item, links)
+            values.update(
+                workspace_id=self.ws, connector=self.connector,
+                crm_id=item.opportunity.crm_id, first_synced_at=self.now,
+            )  # fmt: skip
+            rows.append(values)
+        self.conn.execute(opportunities.insert(), rows)
+        return {crm_id: row[0] for crm_id, row in self._stored([r["crm_id"] for r in rows]).items()}
+
+    def _replace_roles(self, roles: dict[int, list[ContactRole]]) -> None:
+        """Replace the contact roles of these opportunities (row id → roles)."""
+        if not roles:
+            return
+        for part in chunks(list(roles)):
+            self.conn.execute(delete(roles_table).where(roles_table.c.opportunity_id.in_(part)))
+        unique = {(row_id, r.key): r for row_id, rs in roles.items() for r in rs}
+        emails = sorted({(r.email or "").lower() for r in unique.values() if r.email})
+        matched = self._contacts_by_email(emails)
+        if unique:
+            self.conn.execute(
+                roles_table.insert(),
+                [
+                    {
+                        "opportunity_id": row_id,
+                        "contact_key": key[:320],
+                        "contact_crm_id": r.contact_crm_id,
+                        "email": (r.email or "").lower() or None,
+                        "contact_id": matched.get((r.email or "").lower()),
+                        "role": r.role[:100] if r.role else None,
+                        "is_primary": bool(r.is_primary),
+                    }
+                    for (row_id, key), r in unique.items()
+                ],
+            )
 
     def _contacts_by_email(self, emails: list[str]) -> dict[str, int]:
         c = contacts.c
