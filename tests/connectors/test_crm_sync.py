@@ -114,7 +114,7 @@ def test_incremental_sync_fetches_only_changes_and_advances_the_cursor(
     assert (report.fetched, report.updated, report.unchanged, report.created) == (2, 1, 1, 0)
     assert report.cursor_before == "2026-02-01T10:00:05+00:00"
     assert report.cursor_after == "2026-02-02T08:00:00+00:00"
-    changed = [r for r in _rows(container) if r.crm_id == "006000000000000003"][0]
+    changed = next(r for r in _rows(container) if r.crm_id == "006000000000000003")
     assert (changed.stage, changed.amount) == ("Negotiation/Review", 9999.0)
 
 

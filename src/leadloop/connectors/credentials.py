@@ -33,6 +33,12 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
+def _empty(settings: Settings, name: str) -> bool:
+    value = getattr(settings, name)
+    reveal = getattr(value, "get_secret_value", None)
+    return value is None or (reveal() if reveal is not None else value) == ""
+
+
 def with_secrets_file(settings: Settings) -> Settings:
     """``settings`` plus the secrets file's values for CRM fields the environment left unset."""
     path = settings.crm_secrets_file
@@ -46,14 +52,16 @@ def with_secrets_file(settings: Settings) -> Settings:
             f"CRM secrets file {path.name!r} has unknown key(s) {', '.join(unknown)}; "
             f"allowed: {', '.join(allowed)}"
         )
-    explicit = {k: getattr(settings, k) for k in settings.model_fields_set}
-    fill = {k: v for k, v in data.items() if k not in settings.model_fields_set}
+    explicit = {
+        k: getattr(settings, k) for k in settings.model_fields_set if not _empty(settings, k)
+    }
+    fill = {k: v for k, v in data.items() if k not in explicit}
     return Settings(**{**fill, **explicit})
 
 
 def require(settings: Settings, *names: str) -> None:
     """Refuse to connect when a needed credential is missing, naming the variables to set."""
-    missing = [n for n in names if getattr(settings, n) in (None, "")]
+    missing = [n for n in names if _empty(settings, n)]
     if missing:
         env = ", ".join(f"LEADLOOP_{n.upper()}" for n in missing)
         raise ConnectorAuthError(
