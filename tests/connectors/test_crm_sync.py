@@ -232,3 +232,69 @@ def test_a_failing_hook_rolls_the_page_back(container, workspace, crm_server, cr
     assert (
         container.crm_state.get(workspace.id, "salesforce", "opportunities").last_status == "failed"
     )
+
+
+def test_a_bulk_sync_saves_its_cursor_once_at_the_end(
+    container, workspace, crm_server, crm, people
+):
+    _world(crm, 4)
+    connector, mapping, stages = connect(crm_server, "salesforce", crm_page_size=3)
+    connector.bulk_wait = 0.01
+
+    report = sync_opportunities(
+        container.crm,
+        container.crm_state,
+        connector,
+        workspace_id=workspace.id,
+        mapping=mapping,
+        stages=stages,
+        bulk=True,
+    )
+
+    assert (report.status, report.created, report.cursor_after) == (
+        "ok",
+        4,
+        "2026-02-01T10:00:04+00:00",
+    )
+    assert len(crm.calls("GET", "/results")) == 2
+    assert len(_rows(container, opportunity_contacts)) == 5
+
+
+def test_hubspot_deals_sync_and_re_sync_unchanged(container, workspace, crm_server, crm, people):
+    contact_id, account_id = people
+    hs = crm.hubspot
+    hs.put("companies", "501", domain="acme.example", name="Acme")
+    hs.put("contacts", "601", email="ana@acme.example")
+    for n in (1, 2):
+        hs.put(
+            "deals",
+            str(n),
+            dealname=f"D{n}",
+            amount="100",
+            dealstage="closedwon",
+            hs_is_closed="true",
+            hs_is_closed_won="true",
+            closedate="2026-04-30T00:00:00.000Z",
+            hs_lastmodifieddate=f"2026-02-0{n}T12:00:00.000Z",
+        )
+        hs.link("companies", str(n), "501")
+        hs.link("contacts", str(n), "601")
+    connector, mapping, stages = connect(crm_server, "hubspot")
+    run = lambda: sync_opportunities(  # noqa: E731
+        container.crm,
+        container.crm_state,
+        connector,
+        workspace_id=workspace.id,
+        mapping=mapping,
+        stages=stages,
+    )
+
+    first, second = run(), run()
+
+    assert (first.created, first.status) == (2, "ok")
+    assert {(r.status, r.account_id, r.connector) for r in _rows(container)} == {
+        ("won", account_id, "hubspot")
+    }
+    assert {r.contact_id for r in _rows(container, opportunity_contacts)} == {contact_id}
+    assert (second.fetched, second.updated, second.unchanged) == (1, 0, 1)
+    assert second.cursor_after == "2026-02-02T12:00:00+00:00"
