@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 import typer
@@ -13,6 +14,7 @@ from leadloop.cli.context import DatabaseOption, WorkspaceOption, console, open_
 from leadloop.services.crm_push import push_sales_ready
 from leadloop.services.crm_sync import SyncReport, sync_opportunities
 from leadloop.store.crm_reading import sales_ready_lead
+from leadloop.store.crm_state import SyncError, SyncState
 
 app = typer.Typer(
     help="CRM sync: pull opportunities from Salesforce or HubSpot (incremental, idempotent, "
@@ -63,9 +65,15 @@ def sync_cmd(
         ws = c.workspaces.workspace_id(workspace)
         connector, mapping, stages = crm_connector(c.settings, crm.value)
         report = sync_opportunities(
-            c.crm, c.crm_state, connector, workspace_id=ws, mapping=mapping, stages=stages,
-            bulk=bulk, full=full,
-        )  # fmt: skip
+            c.crm,
+            c.crm_state,
+            connector,
+            workspace_id=ws,
+            mapping=mapping,
+            stages=stages,
+            bulk=bulk,
+            full=full,
+        )
         _print_sync(report)
         if report.status != "ok":
             console.print(f"[bold red]{report.status}:[/] {escape(report.message or '')}")
@@ -81,33 +89,55 @@ def status_cmd(
     with open_container(database_url) as c:
         ws = c.workspaces.workspace_id(workspace)
         states = c.crm_state.all(ws)
-        table = Table(title=f"CRM sync: workspace {workspace}")
-        for name in ("connector", "object", "last run", "status", "cursor", "fetched",
-                     "created", "updated", "failed", "429 waits", "open errors"):  # fmt: skip
-            table.add_column(name, justify="left" if name in ("connector", "object") else "right")
-        for s in states:
-            n = s.counts
-            table.add_row(
-                s.connector, s.object,
-                f"{s.last_run_at:%Y-%m-%d %H:%M:%S}" if s.last_run_at else "-",
-                s.last_status or "-", s.cursor or "-", f"{n['fetched']:,}", f"{n['created']:,}",
-                f"{n['updated']:,}", f"{n['failed']:,}", f"{n['rate_limited']:,}",
-                f"{s.open_errors:,}",
-            )  # fmt: skip
-        console.print(
-            table if states else "no CRM sync has run yet: `leadloop crm sync salesforce`"
-        )
+        if not states:
+            console.print("no CRM sync has run yet: `leadloop crm sync salesforce`")
+        else:
+            console.print(_state_table(states, workspace))
         errors = c.crm_state.errors(ws)
         if errors:
-            table = Table(title="records waiting for a retry", title_justify="left")
-            for name in ("connector", "object", "record", "attempts", "next retry", "error"):
-                table.add_column(name, overflow="fold")
-            for e in errors:
-                table.add_row(
-                    e.connector, e.object, escape(e.record_id), str(e.attempts),
-                    f"{e.next_retry_at:%Y-%m-%d %H:%M:%S}", escape(e.error),
-                )  # fmt: skip
-            console.print(table)
+            console.print(_error_table(errors))
+
+
+def _state_table(states: list[SyncState], workspace: str) -> Table:
+    """One column per connector and object, one row per fact: fits any terminal."""
+    table = Table(title=f"CRM sync: workspace {workspace}", title_justify="left")
+    table.add_column("")
+    for s in states:
+        table.add_column(f"{s.connector} {s.object}", justify="right")
+
+    def row(label: str, cell: Callable[[SyncState], str]) -> None:
+        table.add_row(label, *(cell(s) for s in states))
+
+    row("last run (UTC)", lambda s: f"{s.last_run_at:%Y-%m-%d %H:%M:%S}" if s.last_run_at else "-")
+    row("status", lambda s: s.last_status or "-")
+    row("cursor", lambda s: s.cursor or "-")
+    for key, label in (
+        ("fetched", "fetched"),
+        ("created", "created"),
+        ("updated", "updated"),
+        ("unchanged", "unchanged"),
+        ("failed", "failed"),
+        ("rate_limited", "rate-limit waits"),
+    ):
+        table.add_row(label, *(f"{s.counts[key]:,}" for s in states))
+    row("open errors", lambda s: f"{s.open_errors:,}")
+    return table
+
+
+def _error_table(errors: list[SyncError]) -> Table:
+    table = Table(title="records waiting for a retry", title_justify="left")
+    for name in ("connector/object", "record", "attempts", "next retry (UTC)"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("error", overflow="fold")
+    for e in errors:
+        table.add_row(
+            f"{e.connector}/{e.object}",
+            escape(e.record_id),
+            str(e.attempts),
+            f"{e.next_retry_at:%Y-%m-%d %H:%M}",
+            escape(e.error),
+        )
+    return table
 
 
 @app.command("push")
