@@ -134,6 +134,32 @@ class _Run:
             [FailedRecord(i, f"opportunity {i} is no longer in {name} (deleted?)") for i in gone]
         )
 
+    def execute(self, since: datetime | None, bulk: bool, before: str | None) -> None:
+        """Retry due failures, pull every page, and always record how the run ended."""
+        report = self.report
+        try:
+            check = getattr(self.connector, "check_limits", None)
+            if check is not None:
+                check()
+            self.retry_due()
+            for raws in self.connector.opportunities(since, bulk=bulk):
+                self.page(raws)
+                if not bulk:  # pages come oldest first: the cursor is safe to keep
+                    self.save("running", report.cursor_after)
+            report.status = "ok"
+        except RateLimitedError as exc:
+            report.status, report.message = "rate_limited", exc.message
+        except ConnectorError as exc:
+            report.status, report.message = "failed", exc.message
+        finally:
+            if report.status == "running":
+                report.status = "failed"
+            report.cursor_after = (
+                report.cursor_after if report.status == "ok" or not bulk else before
+            )
+            self.save(report.status, report.cursor_after)
+            _log(report)
+
     def save(self, status: str, cursor: str | None) -> None:
         self.report.rate_limited = self.connector.rate_limit_waits
         self.state.save(
@@ -166,28 +192,7 @@ def sync_opportunities(
     report = SyncReport(connector.name, cursor_before=before, cursor_after=before)
     run = _Run(crm, state, connector, workspace_id, mapping, stages, hooks, now, report)
     run.newest = parse_time(before) if before else None
-    since = None if full else run.newest
-    try:
-        check = getattr(connector, "check_limits", None)
-        if check is not None:
-            check()
-        run.retry_due()
-        for raws in connector.opportunities(since, bulk=bulk):
-            run.page(raws)
-            if not bulk:  # pages come oldest first: the cursor is safe to keep
-                run.save("running", report.cursor_after)
-        report.status = "ok"
-    except RateLimitedError as exc:
-        report.status, report.message = "rate_limited", exc.message
-    except ConnectorError as exc:
-        report.status, report.message = "failed", exc.message
-    finally:
-        if report.status == "running":
-            report.status = "failed"
-        keep = report.cursor_after if report.status == "ok" or not bulk else before
-        report.cursor_after = keep
-        run.save(report.status, keep)
-        _log(report)
+    run.execute(None if full else run.newest, bulk, before)
     return report
 
 

@@ -7,10 +7,11 @@ catalog). Profiling's graded engagement (issue 3) can replace it through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from leadloop.domain.crm import ReadingItem, SalesReadyLead
 from leadloop.errors import NotFoundError
@@ -27,6 +28,56 @@ def _depth(props: dict[str, Any]) -> str | None:
     return None
 
 
+def _reads(conn: Connection, workspace_id: int, contact_id: int) -> Sequence[Any]:
+    """The contact's latest page and track events, newest first."""
+    ids = [
+        i
+        for (i,) in conn.execute(
+            select(identities.c.id).where(identities.c.contact_id == contact_id)
+        )
+    ]
+    if not ids:
+        return []
+    e = events.c
+    return conn.execute(
+        select(e.timestamp, e.event, e.type, e.payload_json)
+        .where(
+            e.workspace_id == workspace_id, e.identity_id.in_(ids), e.type.in_(("page", "track"))
+        )
+        .order_by(e.timestamp.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+
+
+def _catalog(conn: Connection, workspace_id: int) -> dict[str, tuple[str | None, str | None]]:
+    """Asset id and URL → (title, buying stage) from the content catalog."""
+    k = content.c
+    out: dict[str, tuple[str | None, str | None]] = {}
+    rows = conn.execute(
+        select(k.asset_id, k.url, k.title, k.buying_stage).where(k.workspace_id == workspace_id)
+    )
+    for asset_id, url, title, stage in rows:
+        out[url] = (title, stage)
+        if asset_id:
+            out[asset_id] = (title, stage)
+    return out
+
+
+def _item(row: Any, catalog: dict[str, tuple[str | None, str | None]]) -> ReadingItem:
+    ts, name, kind, payload = row
+    props = (orjson.loads(payload).get("properties") or {}) if payload else {}
+    if not isinstance(props, dict):
+        props = {}
+    title, stage = catalog.get(props.get("asset_id") or props.get("url") or "", (None, None))
+    return ReadingItem(
+        at=as_utc(ts) or ts,
+        title=str(title or props.get("title") or name or kind)[:200],
+        url=props.get("url"),
+        buying_stage=stage,
+        depth=_depth(props),
+    )
+
+
 def sales_ready_lead(
     engine: Engine, workspace_id: int, email: str, reasons: tuple[str, ...]
 ) -> SalesReadyLead:
@@ -40,49 +91,6 @@ def sales_ready_lead(
         ).first()
         if row is None:
             raise NotFoundError(f"no contact with e-mail {email!r} in this workspace")
-        ids = [
-            i
-            for (i,) in conn.execute(
-                select(identities.c.id).where(identities.c.contact_id == row.id)
-            )
-        ]
-        e = events.c
-        rows = (
-            conn.execute(
-                select(e.timestamp, e.event, e.type, e.payload_json)
-                .where(
-                    e.workspace_id == workspace_id,
-                    e.identity_id.in_(ids),
-                    e.type.in_(("page", "track")),
-                )
-                .order_by(e.timestamp.desc())
-                .limit(HISTORY_LIMIT)
-            ).all()
-            if ids
-            else []
-        )
-        catalog = {
-            (r.asset_id or r.url): (r.title, r.buying_stage)
-            for r in conn.execute(
-                select(
-                    content.c.asset_id, content.c.url, content.c.title, content.c.buying_stage
-                ).where(content.c.workspace_id == workspace_id)
-            )
-        }
-    history = []
-    for ts, name, kind, payload in rows:
-        props = (orjson.loads(payload).get("properties") or {}) if payload else {}
-        key = props.get("asset_id") or props.get("url")
-        title, stage = catalog.get(key, (None, None))
-        history.append(
-            ReadingItem(
-                at=as_utc(ts),  # type: ignore[arg-type]
-                title=str(title or props.get("title") or name or kind)[:200],
-                url=props.get("url"),
-                buying_stage=stage,
-                depth=_depth(props),
-            )
-        )
-    return SalesReadyLead(
-        row.id, row.email, row.name, row.domain, row.account, reasons, tuple(history)
-    )
+        reads, catalog = _reads(conn, workspace_id, row.id), _catalog(conn, workspace_id)
+    history = tuple(_item(r, catalog) for r in reads)
+    return SalesReadyLead(row.id, row.email, row.name, row.domain, row.account, reasons, history)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from leadloop.store.engine import as_utc
 from leadloop.store.tables import crm_sync_errors, crm_sync_state
@@ -114,36 +114,19 @@ class SqlSyncState:
         now: datetime,
     ) -> None:
         """Add or bump each failed record: attempts + 1, next retry after :func:`retry_delay`."""
-        e = crm_sync_errors.c
         with self.engine.begin() as conn:
             for f in {f.record_id: f for f in failed}.values():
-                key = (
-                    e.workspace_id == workspace_id,
-                    e.connector == connector,
-                    e.object == obj,
-                    e.record_id == f.record_id,
+                _bump(
+                    conn,
+                    {
+                        "workspace_id": workspace_id,
+                        "connector": connector,
+                        "object": obj,
+                        "record_id": f.record_id,
+                    },
+                    f,
+                    now,
                 )
-                raw = orjson.dumps(f.raw, default=str).decode() if f.raw is not None else None
-                attempts = conn.execute(select(e.attempts).where(*key)).scalar()
-                if attempts is None:
-                    conn.execute(
-                        crm_sync_errors.insert().values(
-                            workspace_id=workspace_id, connector=connector, object=obj,
-                            record_id=f.record_id, error=f.error[:2000], raw_json=raw,
-                            attempts=1, first_seen_at=now, last_attempt_at=now,
-                            next_retry_at=now + retry_delay(1),
-                        )
-                    )  # fmt: skip
-                    continue
-                conn.execute(
-                    update(crm_sync_errors)
-                    .where(*key)
-                    .values(
-                        error=f.error[:2000], raw_json=raw, attempts=attempts + 1,
-                        last_attempt_at=now, next_retry_at=now + retry_delay(attempts + 1),
-                        resolved_at=None,
-                    )
-                )  # fmt: skip
 
     def due(self, workspace_id: int, connector: str, obj: str, now: datetime) -> list[str]:
         """Record ids whose retry is due: unresolved, ``next_retry_at`` passed."""
@@ -200,6 +183,39 @@ class SqlSyncState:
                 )
             )
         return [_state(r, open_counts.get((r.connector, r.object), 0)) for r in rows]
+
+
+def _bump(conn: Connection, key: dict[str, Any], f: FailedRecord, now: datetime) -> None:
+    """Insert the error row, or count one more attempt and push its next retry back."""
+    e = crm_sync_errors.c
+    where = [e[name] == value for name, value in key.items()]
+    raw = orjson.dumps(f.raw, default=str).decode() if f.raw is not None else None
+    attempts = conn.execute(select(e.attempts).where(*where)).scalar()
+    if attempts is None:
+        conn.execute(
+            crm_sync_errors.insert().values(
+                **key,
+                error=f.error[:2000],
+                raw_json=raw,
+                attempts=1,
+                first_seen_at=now,
+                last_attempt_at=now,
+                next_retry_at=now + retry_delay(1),
+            )
+        )
+        return
+    conn.execute(
+        update(crm_sync_errors)
+        .where(*where)
+        .values(
+            error=f.error[:2000],
+            raw_json=raw,
+            attempts=attempts + 1,
+            last_attempt_at=now,
+            next_retry_at=now + retry_delay(attempts + 1),
+            resolved_at=None,
+        )
+    )
 
 
 def _state(row: Any, open_errors: int = 0) -> SyncState:
