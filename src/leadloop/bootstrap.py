@@ -17,7 +17,7 @@ from leadloop.domain.connectors import CrmConnector
 from leadloop.domain.crm_mapping import FieldMapping, StageMap
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
-from leadloop.store.crm import SqlCrmStore
+from leadloop.store.crm import OpportunityHook, SqlCrmStore
 from leadloop.store.crm_state import SqlSyncState
 from leadloop.store.directory import SqlDirectory
 from leadloop.store.engine import make_engine
@@ -37,6 +37,9 @@ class Container:
     limits: Limits
     crm: SqlCrmStore
     crm_state: SqlSyncState
+    opportunity_hooks: list[OpportunityHook] = field(default_factory=list)
+    """``on_opportunity_changed(conn, change)`` callbacks every CRM sync and opportunity
+    import runs in its write transaction (the lifecycle and content tagging register here)."""
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
 
     @property

@@ -174,3 +174,19 @@ def test_push_upserts_the_contact_with_its_lifecycle_stage_and_a_note(crm_server
     assert "hot: coverage map" in body["properties"]["hs_note_body"]
     assert (result.crm_object, result.created) == ("contact", True)
     assert connector.push_lead(lead).created is False
+
+
+def test_retries_read_deals_by_id_with_the_batch_endpoint(crm_server, crm):
+    _deals(crm, 2)
+    connector, _, _ = connect(crm_server, "hubspot")
+
+    (deal,) = connector.opportunities_by_id(["2"])
+
+    assert (deal["id"], deal["dealname"], deal["company"]["domain"]) == (
+        "2",
+        "Deal 2",
+        "acme.example",
+    )
+    (read,) = crm.calls("POST", "/crm/v3/objects/deals/batch/read")
+    assert read.json()["inputs"] == [{"id": "2"}]
+    assert crm.calls("GET", "/crm/v3/owners")[0].query["limit"] == ["100"]

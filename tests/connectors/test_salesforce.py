@@ -263,3 +263,39 @@ def test_429_and_503_are_retried_after_a_backoff(crm_server, crm):
     assert len(page) == 1
     assert connector.rate_limit_waits == 2 and waits == [0.01, 0.02]
     assert len(crm.calls("GET", f"{API}/query")) == 3
+
+
+def test_a_mapping_file_changes_the_soql_and_the_stage_map(crm_server, crm, tmp_path):
+    mapping_file = tmp_path / "crm-mapping.yaml"
+    mapping_file.write_text(
+        "salesforce:\n  fields: {ARR__c: amount, Type: null, IsClosed: null, IsWon: null}\n"
+        "  stages: {Signed: won}\n"
+    )
+    crm.salesforce.put("Opportunity", **sf_opportunity(1, ARR__c=42.0, StageName="Signed"))
+    connector, mapping, stages = connect(crm_server, "salesforce", crm_mapping_file=mapping_file)
+
+    (page,) = connector.opportunities(None)
+
+    soql = crm.calls("GET", f"{API}/query")[0].query["q"][0]
+    assert "ARR__c" in soql and " Amount," not in soql and "Type" not in soql
+    opp = opportunity_from_record(page[0], mapping, stages)
+    assert (opp.amount, opp.status) == (42.0, "won")
+
+
+def test_accounts_and_owners_are_pulled_with_soql(crm_server, crm):
+    crm.salesforce.put("Account", Id="001A", Name="Acme", Website="acme.example", OwnerId="005R")
+    crm.salesforce.put(
+        "User", Id="005R", Name="Rita Rep", Email="rita@seller.example", IsActive=True
+    )
+    connector, _, _ = connect(crm_server, "salesforce")
+
+    (account,) = connector.accounts(["001A"])
+    (owner,) = connector.owners()
+
+    assert (account.name, account.domain, account.owner) == ("Acme", "acme.example", "005R")
+    assert (owner.crm_id, owner.email) == ("005R", "rita@seller.example")
+    queries = [c.query["q"][0] for c in crm.calls("GET", f"{API}/query")]
+    assert queries == [
+        "SELECT Id, Name, Website, OwnerId FROM Account WHERE Id IN ('001A')",
+        "SELECT Id, Name, Email FROM User WHERE IsActive = true",
+    ]

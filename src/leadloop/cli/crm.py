@@ -71,6 +71,7 @@ def sync_cmd(
             workspace_id=ws,
             mapping=mapping,
             stages=stages,
+            hooks=c.opportunity_hooks,
             bulk=bulk,
             full=full,
         )

@@ -351,6 +351,7 @@ def opportunities_cmd(
             mapping=mapping,
             stages=stages,
             currency=currency,
+            hooks=c.opportunity_hooks,
             chunk_size=chunk_size,
             progress=tick,
         )
