@@ -43,7 +43,10 @@ bench: $(STAMP) ## Run the benchmarks and print their figures (see bench/RESULTS
 	$(PY) bench/attribution.py
 	$(PY) bench/handoff.py
 
+bench-crm: $(STAMP) ## CRM pull (SOQL, Bulk API 2.0) and opportunity CSV import: records/s, peak RSS.
+	$(PY) bench/crm.py
+
 clean: ## Remove the demo store.
 	rm -f leadloop.db leadloop.db-wal leadloop.db-shm
 
-.PHONY: help install demo test lint fmt docs bench clean
+.PHONY: help install demo test lint fmt docs bench bench-crm clean

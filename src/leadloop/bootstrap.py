@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from leadloop.config import Settings
+from leadloop.connectors.base import Backoff
+from leadloop.connectors.credentials import with_secrets_file
+from leadloop.connectors.mapping_file import crm_mapping
+from leadloop.domain.connectors import CrmConnector
+from leadloop.domain.crm_mapping import FieldMapping, StageMap
 from leadloop.domain.delivery import RetryPolicy
 from leadloop.domain.qualification import FactsSource
 from leadloop.services.facts_file import MemoryFactsSource
@@ -19,6 +24,8 @@ from leadloop.services.leads import LeadService
 from leadloop.services.rules import RuleBook
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
+from leadloop.store.crm import OpportunityHook, SqlCrmStore
+from leadloop.store.crm_state import SqlSyncState
 from leadloop.store.directory import SqlDirectory
 from leadloop.store.engine import make_engine
 from leadloop.store.ingest import SqlIngestStore
@@ -46,6 +53,11 @@ class Container:
     rulebook: RuleBook
     lead_store: SqlLeadStore
     leads: LeadService
+    crm: SqlCrmStore
+    crm_state: SqlSyncState
+    opportunity_hooks: list[OpportunityHook] = field(default_factory=list)
+    """``on_opportunity_changed(conn, change)`` callbacks every CRM sync and opportunity
+    import runs in its write transaction (the lifecycle and content tagging register here)."""
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
 
     @property
@@ -95,6 +107,8 @@ def bootstrap(settings: Settings | None = None) -> Container:
         workspaces=WorkspaceRepository(engine),
         ingest_store=SqlIngestStore(engine),
         directory=SqlDirectory(engine),
+        crm=SqlCrmStore(engine),
+        crm_state=SqlSyncState(engine),
         limits=Limits(
             max_message_bytes=settings.max_message_bytes,
             max_request_bytes=settings.max_request_bytes,
@@ -131,3 +145,21 @@ def handoff_config(settings: Settings) -> HandOffConfig:
             timeout_s=s.smtp_timeout_s,
         ),
     )
+
+
+def crm_connector(settings: Settings, name: str) -> tuple[CrmConnector, FieldMapping, StageMap]:
+    """The named CRM connector, signed in, with its field and stage mappings."""
+    settings = with_secrets_file(settings)
+    mapping, stages = crm_mapping(name, settings.crm_mapping_file, settings.crm_default_currency)
+    backoff = Backoff(
+        max_retries=settings.crm_max_retries,
+        base_seconds=settings.crm_backoff_seconds,
+        max_seconds=settings.crm_backoff_max_seconds,
+    )
+    if name == "salesforce":
+        from leadloop.connectors.salesforce import salesforce_connector
+
+        return salesforce_connector(settings, mapping, backoff), mapping, stages
+    from leadloop.connectors.hubspot import hubspot_connector
+
+    return hubspot_connector(settings, mapping, backoff), mapping, stages

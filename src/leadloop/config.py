@@ -5,9 +5,10 @@ Defaults run out of the box: an embedded SQLite file next to where you run the c
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -131,3 +132,69 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    # -- CRM sync (issue 5). Secrets are SecretStr: repr, logs and errors never show them.
+    crm_secrets_file: Path | None = Field(
+        default=None,
+        description="YAML or JSON file of CRM credentials (keys as below without the "
+        "LEADLOOP_ prefix, e.g. salesforce_password); environment variables win over it.",
+    )
+    crm_mapping_file: Path | None = Field(
+        default=None,
+        description="YAML file overriding the CRM field and stage mappings: "
+        "{salesforce|hubspot: {fields: {CRM field: our field}, stages: {CRM stage: "
+        "open|won|lost}}}.",
+    )
+    crm_default_currency: str = Field(
+        default="USD", description="Currency of CRM amounts that carry none."
+    )
+    crm_page_size: int = Field(
+        default=2000, description="Records per page asked of the CRM (SOQL batch size)."
+    )
+    crm_max_retries: int = Field(
+        default=5, description="Retries of a rate-limited CRM call (429, Retry-After)."
+    )
+    crm_backoff_seconds: float = Field(
+        default=1.0, description="First wait after a 429 without Retry-After; doubles."
+    )
+    crm_backoff_max_seconds: float = Field(default=60.0, description="Longest single wait.")
+    crm_ca_bundle: Path | None = Field(
+        default=None, description="CA bundle for the CRM's TLS (a proxy or a test server)."
+    )
+    salesforce_instance_url: str | None = Field(
+        default=None, description="Salesforce instance, e.g. https://acme.my.salesforce.com."
+    )
+    salesforce_login_url: str = Field(
+        default="https://login.salesforce.com",
+        description="Where the OAuth token endpoint is (/services/oauth2/token).",
+    )
+    salesforce_api_version: str = Field(default="60.0", description="Salesforce REST version.")
+    salesforce_username: str | None = Field(default=None, description="OAuth password flow.")
+    salesforce_password: SecretStr | None = Field(default=None, description="Its password.")
+    salesforce_security_token: SecretStr | None = Field(
+        default=None, description="Appended to the password in the password flow."
+    )
+    salesforce_client_id: str | None = Field(
+        default=None, description="Connected app consumer key (password or client-credentials)."
+    )
+    salesforce_client_secret: SecretStr | None = Field(
+        default=None, description="Connected app consumer secret."
+    )
+    salesforce_session_id: SecretStr | None = Field(
+        default=None, description="An existing session id / access token (with the instance URL)."
+    )
+    salesforce_lead_external_id: str = Field(
+        default="Leadloop_Contact_Id__c",
+        description="External-id field on Lead that sales-ready leads are upserted by.",
+    )
+    salesforce_campaign_id: str | None = Field(
+        default=None, description="Campaign pushed leads join as CampaignMember (optional)."
+    )
+    salesforce_daily_reserve: int = Field(
+        default=1000,
+        description="Stop a sync when fewer daily API requests than this remain (/limits).",
+    )
+    hubspot_access_token: SecretStr | None = Field(
+        default=None, description="HubSpot private-app access token."
+    )
+    hubspot_host: str = Field(default="https://api.hubapi.com", description="HubSpot API host.")

@@ -30,14 +30,17 @@ from leadloop.services.imports import (
     import_accounts,
     import_contacts,
     import_events,
+    import_opportunities,
     load_mapping_file,
     parse_map_options,
 )
 from leadloop.services.imports.files import check_file
+from leadloop.services.imports.opportunities import load_stages_file
 from leadloop.store.migrate import alembic_config, current_revision
 
 app = typer.Typer(
-    help="Bulk import events, contacts and accounts from NDJSON, CSV or Parquet files. "
+    help="Bulk import events, contacts, accounts and opportunities from NDJSON, CSV or "
+    "Parquet files. "
     "Bad rows go to quarantine with their line and reason; running a file again adds nothing.",
     no_args_is_help=True,
 )
@@ -299,3 +302,58 @@ def accounts_cmd(
         )
 
     _run_import(database_url, path, fmt, workspace, maps, mapping_file, work)
+
+
+OpportunityMappingOption = typer.Option(
+    None,
+    "--mapping",
+    help="YAML/JSON: {columns: {column: field}, stages: {CRM stage: open|won|lost}}.",
+)
+StageOption = typer.Option(
+    None, "--stage", help="STAGE=open|won|lost, repeatable (Won and Lost are known)."
+)
+
+
+@app.command("opportunities")
+def opportunities_cmd(
+    path: Path = PathArgument,
+    workspace: str = WorkspaceOption,
+    source: str = typer.Option(
+        "file",
+        "--source",
+        help="The CRM the file comes from (e.g. pipedrive); opportunities are keyed by "
+        "(source, crm_id), so rerun with the same one.",
+    ),
+    fmt: str | None = FormatOption,
+    maps: list[str] | None = MapOption,
+    mapping_file: Path | None = OpportunityMappingOption,
+    stage_maps: list[str] | None = StageOption,
+    currency: str = typer.Option("USD", "--currency", help="Currency of rows that have none."),
+    chunk_size: int = typer.Option(5_000, "--chunk-size", min=1, help="Rows per transaction."),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Import CRM opportunities (any CRM's export): crm_id, name, amount, currency, stage,
+    created_at, close_date, owner, type, account_crm_id/account_domain/account_name."""
+
+    def check_source() -> None:
+        if not source.strip() or len(source) > 64:
+            raise ValidationError("--source must be a name of 1 to 64 characters")
+
+    def work(c: Container, ws: int, mapping: dict[str, str], tick: Tick) -> ImportReport:
+        stages = load_stages_file(mapping_file)
+        stages.update(parse_map_options(stage_maps or []))
+        return import_opportunities(
+            c.crm,
+            workspace_id=ws,
+            path=path,
+            source=source,
+            fmt=fmt,
+            mapping=mapping,
+            stages=stages,
+            currency=currency,
+            hooks=c.opportunity_hooks,
+            chunk_size=chunk_size,
+            progress=tick,
+        )
+
+    _run_import(database_url, path, fmt, workspace, maps, mapping_file, work, check_source)

@@ -6,6 +6,7 @@ import typer
 
 from leadloop.cli import (
     content,
+    crm,
     db,
     demo,
     handoff,
@@ -32,6 +33,7 @@ app.add_typer(content.app, name="content")
 app.add_typer(users.app, name="user")
 app.add_typer(rules.app, name="rules")
 app.add_typer(leads.app, name="lead")
+app.add_typer(crm.app, name="crm")
 app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -426,4 +427,92 @@ outbox_attempts = Table(
     Column("status_code", Integer),
     Column("error", Text),
     Index(None, "outbox_id"),
+)
+
+
+# -- CRM sync (issue 5, revision 0008) ------------------------------------------------------
+# Opportunities from every connector (Salesforce, HubSpot, file import), their contact
+# roles, the incremental cursor per connector and object, and per-record failures that the
+# next run retries.
+
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("connector", String(64), nullable=False),  # salesforce | hubspot | import:<source>
+    Column("crm_id", String(255), nullable=False),
+    Column("account_id", ForeignKey("accounts.id")),
+    Column("account_crm_id", String(255)),
+    Column("account_domain", String(255)),
+    Column("account_name", String(300)),
+    Column("name", String(300), nullable=False),
+    Column("amount", Float),
+    Column("currency", String(3)),
+    Column("stage", String(100), nullable=False),
+    Column("status", String(4), nullable=False),  # open | won | lost
+    Column("type", String(10), nullable=False),  # new | expansion
+    Column("created_at", UtcDateTime),
+    Column("close_date", Date),
+    Column("owner", String(255)),
+    Column("last_modified", UtcDateTime),
+    Column("raw_json", Text),
+    Column("first_synced_at", UtcDateTime, nullable=False),
+    Column("synced_at", UtcDateTime, nullable=False),
+    UniqueConstraint("workspace_id", "connector", "crm_id"),
+    Index(None, "workspace_id", "status"),
+    Index(None, "account_id"),
+)
+
+opportunity_contacts = Table(
+    "opportunity_contacts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("opportunity_id", ForeignKey("opportunities.id"), nullable=False),
+    Column("contact_key", String(320), nullable=False),  # CRM contact id, else e-mail
+    Column("contact_crm_id", String(255)),
+    Column("email", String(320)),
+    Column("contact_id", ForeignKey("contacts.id")),
+    Column("role", String(100)),
+    Column("is_primary", Boolean, nullable=False),
+    UniqueConstraint("opportunity_id", "contact_key"),
+    Index(None, "contact_id"),
+)
+
+crm_sync_state = Table(
+    "crm_sync_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("connector", String(64), nullable=False),
+    Column("object", String(40), nullable=False),
+    Column("cursor", String(64)),
+    Column("last_run_at", UtcDateTime),
+    Column("last_success_at", UtcDateTime),
+    Column("last_status", String(20)),
+    Column("fetched", Integer, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("rate_limited", Integer, nullable=False),
+    UniqueConstraint("workspace_id", "connector", "object"),
+)
+
+crm_sync_errors = Table(
+    "crm_sync_errors",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("connector", String(64), nullable=False),
+    Column("object", String(40), nullable=False),
+    Column("record_id", String(255), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("raw_json", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("last_attempt_at", UtcDateTime, nullable=False),
+    Column("next_retry_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    UniqueConstraint("workspace_id", "connector", "object", "record_id"),
 )

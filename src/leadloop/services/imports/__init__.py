@@ -8,12 +8,14 @@ their line number and reason, and is idempotent: running the same file again add
     runner.py     the chunked read/convert/write loop, ImportReport, progress
     events.py     import_events (through the tracking write path)
     directory.py  import_contacts, import_accounts (through store.directory)
+    opportunities.py  import_opportunities (through store.crm, like the CRM syncs)
 """
 
 from leadloop.services.imports.directory import import_accounts, import_contacts
 from leadloop.services.imports.events import derived_message_id, import_events
 from leadloop.services.imports.files import FORMATS, detect_format
 from leadloop.services.imports.mapping import load_mapping_file, parse_map_options
+from leadloop.services.imports.opportunities import import_opportunities
 from leadloop.services.imports.runner import ImportProgress, ImportReport, source_label
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "import_accounts",
     "import_contacts",
     "import_events",
+    "import_opportunities",
     "load_mapping_file",
     "parse_map_options",
     "source_label",
