@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from leadloop import __version__
 from leadloop.api import errors
 from leadloop.api.deps import KeyCache
-from leadloop.api.routers import meta, tracking
+from leadloop.api.routers import meta, snippet, tracking
 from leadloop.api.schemas import SegmentBatch, SegmentMessage
 from leadloop.bootstrap import Container
 
@@ -54,6 +54,7 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     app.include_router(tracking.router)
     app.include_router(meta.router)
+    app.include_router(snippet.router)
     _add_body_schemas(app)
     return app
 
@@ -84,6 +85,8 @@ def _add_body_schemas(app: FastAPI) -> None:
             for operation in item.values():
                 if path.startswith("/v1/") and "tracking" in operation.get("tags", []):
                     operation["security"] = [{"writeKey": []}, {}]
+                elif "snippet" in operation.get("tags", []):
+                    operation["security"] = []  # public: pages load it, the key is in the path
                 elif path != "/health":
                     operation["security"] = [{"adminKey": []}]
         app.openapi_schema = schema
