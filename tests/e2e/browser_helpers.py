@@ -115,7 +115,8 @@ class TrackingProxy:
     tracking request (beacons included, which no browser-side log sees during unload).
 
     ``down`` answers that many tracking POSTs with 503 without forwarding (server away);
-    ``reject`` answers that many with 400 (a batch the server refuses).
+    ``reject`` answers that many with 400 (a batch the server refuses); ``lose`` forwards
+    that many but answers 502 (stored, acknowledgement lost: the client must resend).
     """
 
     upstream: str
@@ -123,6 +124,7 @@ class TrackingProxy:
     sent: list[Sent] = field(default_factory=list)
     down: int = 0
     reject: int = 0
+    lose: int = 0
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -147,6 +149,9 @@ class TrackingProxy:
         else:
             url = self.upstream + path
             response = httpx.request(method, url, content=body, headers=headers, timeout=30)
+            if tracking and self.lose:
+                self.lose -= 1
+                response = httpx.Response(502, headers={"access-control-allow-origin": "*"})
         if tracking:
             data = orjson.loads(body)
             batch = data.get("batch", [data])

@@ -4,12 +4,21 @@ Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, Site, TrackingProxy, chromium_missing
+from browser_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    RequestLog,
+    Site,
+    TrackingProxy,
+    chromium_missing,
+)
 from e2e_helpers import LiveServer
+from snippet_pages import SKEW
 
 if TYPE_CHECKING:
     from conftest import StoreHandle, Workspace
@@ -58,3 +67,17 @@ def front(live_server: LiveServer) -> Iterator[TrackingProxy]:
         yield proxy
     finally:
         proxy.stop()
+
+
+@pytest.fixture
+def device(chromium: Any) -> Iterator[tuple[Any, RequestLog]]:
+    """A fresh browser profile whose clock is three hours slow and paused."""
+    context = chromium.new_context(accept_downloads=True)
+    log = RequestLog()
+    start = datetime.now(UTC) + SKEW
+    context.clock.install(time=start)
+    context.clock.pause_at(start + timedelta(seconds=1))
+    try:
+        yield context, log
+    finally:
+        context.close()

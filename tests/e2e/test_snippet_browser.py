@@ -8,84 +8,17 @@ times must still be right (sentAt correction).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import pytest
 from browser_helpers import RequestLog, Site, TrackingProxy, stored, wait_until
+from snippet_pages import ASSET, PHONE, flush, open_article, queued, signup
 
 from leadloop.bootstrap import Container
 
 if TYPE_CHECKING:
     from conftest import Workspace
-
-SKEW = timedelta(hours=-3)
-ASSET = "ast-coverage-guide"
-SECTIONS = 10
-PHONE = "+1-555-0199"
-
-
-def article(leadloop: str, key: str, extra: str = "", tag: str = "") -> str:
-    """A long white-paper page: form and links on top, then ten 1,000 px sections."""
-    sections = "".join(
-        f'<section style="height:1000px"><h2>Part {i}</h2><p>Text.</p></section>'
-        for i in range(1, SECTIONS + 1)
-    )
-    return f"""<!doctype html><html><head><title>Coverage guide</title>
-<meta name="leadloop:asset" content="{ASSET}">
-<script>window.leadloop = window.leadloop || []; leadloop.push(['track', 'Queued Early'])</script>
-<script async src="{leadloop}/t.js" data-write-key="{key}" {tag}></script>
-</head><body style="margin:0">
-<a id="pdf" href="/files/coverage-map.pdf" data-asset-id="ast-coverage-map" download>Map</a>
-<a id="next" href="/signup.html">Get the coverage map</a>
-{extra}{sections}</body></html>"""
-
-
-def signup(leadloop: str, key: str) -> str:
-    """A gated-content form that also asks a phone number, which must never leave the page."""
-    return f"""<!doctype html><html><head><title>Get the map</title>
-<script async src="{leadloop}/t.js" data-write-key="{key}"></script></head><body>
-<a id="out" href="https://partner.example/offer" onclick="return false">Partner</a>
-<form id="signup" data-form="newsletter-signup" data-topic="branch networking"
- data-asset-id="ast-coverage-map">
- <input name="name"><input name="email" type="email"><input name="phone" id="phone">
- <input name="subscribe" type="checkbox"><button>Send</button>
-</form>
-<script>document.getElementById('signup').onsubmit = e => e.preventDefault()</script>
-</body></html>"""
-
-
-@pytest.fixture
-def device(chromium: Any) -> Iterator[tuple[Any, RequestLog]]:
-    """A fresh browser profile whose clock is three hours slow and paused."""
-    context = chromium.new_context(accept_downloads=True)
-    log = RequestLog()
-    start = datetime.now(UTC) + SKEW
-    context.clock.install(time=start)
-    context.clock.pause_at(start + timedelta(seconds=1))
-    try:
-        yield context, log
-    finally:
-        context.close()
-
-
-def queued(page: Any) -> list[dict[str, Any]]:
-    """The messages waiting in the page's localStorage queue."""
-    return list(orjson.loads(page.evaluate("localStorage.getItem('ll_q')") or "[]"))
-
-
-def flush(page: Any, ms: int = 2500, *, drained: bool = True) -> None:
-    """Let the page clock run (timers fire), then wait until the queue is acknowledged."""
-    page.clock.run_for(ms)
-    if drained:
-        wait_until(page, lambda: not queued(page), "the queue to drain")
-
-
-def open_article(page: Any, site: Site, front: TrackingProxy, key: str, **kw: str) -> None:
-    page.goto(site.add("/guide.html", article(front.url, key, **kw)))
-    page.wait_for_function("typeof window.leadloop === 'function'")
 
 
 def test_a_visit_lands_once_with_depth_time_download_and_identity(
@@ -143,7 +76,9 @@ def test_a_visit_lands_once_with_depth_time_download_and_identity(
     flush(page)
 
     def engaged_sent() -> int:
-        return sum(m.get("event") == "Content Engaged" for m in front.messages())
+        return len(
+            {m["messageId"] for m in front.messages() if m.get("event") == "Content Engaged"}
+        )
 
     wait_until(page, lambda: engaged_sent() == 2, "both pages' Content Engaged beacons")
     sent = front.messages()

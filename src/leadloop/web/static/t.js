@@ -111,6 +111,7 @@
 
   // One batch per request; 2xx removes it, 4xx (but 429) drops it, the rest retries later.
   function flush() {
+    clearTimeout(timer)
     timer = 0
     var batch = readQueue().filter(function (m) { return !inflight[m.messageId] })
       .slice(0, MAX_BATCH)
@@ -140,18 +141,17 @@
     return JSON.stringify({ batch: batch, sentAt: new Date().toISOString(), writeKey: KEY })
   }
 
-  // On page hide the page may never run again: hand the queue to sendBeacon.
+  // On page hide the page may never run again. sendBeacon has no answer, so what it
+  // carried stays queued and goes again from the next page: the server drops the copy
+  // by messageId. (visibilitychange sends by keepalive fetch first, which is answered.)
   function beacon() {
     if (!navigator.onLine || !navigator.sendBeacon) return
     var q = readQueue().filter(function (m) { return !inflight[m.messageId] })
-    var ids = {}
     for (var i = 0; i < q.length; i += MAX_BATCH) {
       var part = q.slice(i, i + MAX_BATCH)
-      var blob = new Blob([body(part)], { type: 'text/plain' })
-      if (!navigator.sendBeacon(API, blob)) break
-      part.forEach(function (m) { ids[m.messageId] = 1 })
+      if (!navigator.sendBeacon(API, new Blob([body(part)], { type: 'text/plain' }))) break
+      part.forEach(function (m) { inflight[m.messageId] = 1 })
     }
-    forget(ids)
   }
 
   // --- what is measured on the page ---------------------------------------------------
@@ -280,7 +280,7 @@
 
   function hidden() {
     engaged()
-    beacon()
+    flush()
   }
 
   // --- public API: window.leadloop(command, ...args) ------------------------------------
@@ -328,7 +328,7 @@
     if (d.visibilityState === 'hidden') hidden()
     else { lastTick = Date.now(); active() }
   })
-  w.addEventListener('pagehide', hidden)
+  w.addEventListener('pagehide', function () { engaged(); beacon() })
   w.addEventListener('online', function () { failures = 0; schedule(0) })
   setInterval(tick, 1000)
   measureScroll()
