@@ -54,6 +54,16 @@ class QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def byte_range(header: str | None, body: bytes) -> tuple[int, bytes, dict[str, str]]:
+    """Answer `Range: bytes=a-b` (media must be seekable), else the whole body."""
+    if not header or not header.startswith("bytes="):
+        return 200, body, {}
+    first, _, last = header[6:].split(",")[0].partition("-")
+    start = int(first or 0)
+    end = min(int(last) if last else len(body) - 1, len(body) - 1)
+    return 206, body[start : end + 1], {"Content-Range": f"bytes {start}-{end}/{len(body)}"}
+
+
 @dataclass
 class Site:
     """A web site on another local port: pages by path, served with their content type."""
@@ -80,8 +90,12 @@ class Site:
                     self.send_error(404)
                     return
                 kind, body = found
-                self.send_response(200)
+                status, body, extra = byte_range(self.headers.get("Range"), body)
+                self.send_response(status)
+                for k, v in extra.items():
+                    self.send_header(k, v)
                 self.send_header("Content-Type", kind)
+                self.send_header("Accept-Ranges", "bytes")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -165,7 +179,7 @@ class TrackingProxy:
             def forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                for hop in ("host", "content-length", "connection", "accept-encoding"):
+                for hop in ("content-length", "connection", "accept-encoding"):  # Host kept
                     headers.pop(hop, None)
                 answer = proxy.answer(self.command, self.path, headers, body)
                 self.send_response(answer.status_code)

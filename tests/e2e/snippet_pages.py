@@ -59,3 +59,24 @@ def flush(page: Any, ms: int = 2500, *, drained: bool = True) -> None:
 def open_article(page: Any, site: Site, front: TrackingProxy, key: str, **kw: str) -> None:
     page.goto(site.add("/guide.html", article(front.url, key, **kw)))
     page.wait_for_function("typeof window.leadloop === 'function'")
+
+
+def silent_wav(seconds: int = 20, rate: int = 8000) -> bytes:
+    """A WAV file of silence: a media file Chromium plays in a `<video>`, made here."""
+    data = b"\x80" * (seconds * rate)
+    header = b"RIFF" + (36 + len(data)).to_bytes(4, "little") + b"WAVEfmt "
+    fmt = (16).to_bytes(4, "little") + (1).to_bytes(2, "little") + (1).to_bytes(2, "little")
+    fmt += rate.to_bytes(4, "little") + rate.to_bytes(4, "little")
+    fmt += (1).to_bytes(2, "little") + (8).to_bytes(2, "little")
+    return header + fmt + b"data" + len(data).to_bytes(4, "little") + data
+
+
+def set_visibility(page: Any, state: str) -> None:
+    """Hide or show the tab as the page sees it (headless Chromium has no other tab)."""
+    page.evaluate(
+        """state => {
+        Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => state})
+        document.dispatchEvent(new Event('visibilitychange'))
+    }""",
+        state,
+    )
