@@ -3,6 +3,7 @@ no cookie; `data-consent="required"` waits for `leadloop('consent', true)`."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from browser_helpers import RequestLog, Site, TrackingProxy, stored, wait_until
@@ -90,3 +91,34 @@ def test_consent_required_waits_then_sends_and_revoking_forgets(
         *("page", "Queued Early"),
     ]
     assert {r["messageId"] for r in rows} == {m["messageId"] for m in front.messages()}
+
+
+def test_the_anonymous_id_cookie_and_a_user_id_are_remembered_until_reset(
+    front: TrackingProxy,
+    container: Container,
+    workspace: Workspace,
+    site: Site,
+    device: tuple[Any, RequestLog],
+) -> None:
+    context, _log = device
+    page = context.new_page()
+    open_article(page, site, front, workspace.write_key)
+    (aid,) = [c for c in context.cookies() if c["name"] == "ll_aid"]
+    assert aid["sameSite"] == "Lax" and aid["path"] == "/" and not aid["httpOnly"]
+    year = aid["expires"] - time.time()
+    assert 364 * 86400 < year <= 365 * 86400 + 60  # one year, first-party
+    page.evaluate("leadloop('identify', 'crm-42', {email: 'bo@beta.example', title: 'CTO'})")
+    page.reload()
+    page.wait_for_function("typeof window.leadloop === 'function'")
+    flush(page)
+    after = front.messages()[-2:]  # the reloaded page's view and queued command
+    assert {m["userId"] for m in after} == {"crm-42"}
+    assert {m["anonymousId"] for m in front.messages()} == {aid["value"]}
+    page.evaluate("leadloop('reset')")
+    page.evaluate("leadloop('track', 'After Reset')")
+    flush(page)
+    last = front.messages()[-1]
+    assert "userId" not in last and last["anonymousId"] != aid["value"]
+    rows = stored(container.engine)
+    identify = next(r for r in rows if r["type"] == "identify")
+    assert identify["_dropped"] == "title" and identify["traits"] == {"email": "bo@beta.example"}

@@ -118,8 +118,10 @@
     if (!batch.length || !navigator.onLine) return
     var ids = {}
     batch.forEach(function (m) { ids[m.messageId] = inflight[m.messageId] = 1 })
-    fetch(API, { method: 'POST', body: body(batch), keepalive: true, credentials: 'omit',
-      headers: { 'Content-Type': 'text/plain' } })
+    var data = body(batch)
+    // keepalive outlives the page but refuses bodies over 64 KB.
+    fetch(API, { method: 'POST', body: data, keepalive: data.length < 60000,
+      credentials: 'omit', headers: { 'Content-Type': 'text/plain' } })
       .then(function (r) {
         if (r.ok || (r.status >= 400 && r.status < 500 && r.status !== 429)) return done(ids, 1)
         throw r
@@ -300,13 +302,14 @@
         return schedule(0)
       }
       held = []
+      set('ll_q', null)
       commands.reset()
     },
+    // A new visitor from here on (log-out); what is queued still goes, as it was stamped.
     reset: function () {
       cookie('ll_aid', null)
       set('ll_aid', null)
       set('ll_uid', null)
-      set('ll_q', null)
     }
   }
   function leadloop(cmd) {
