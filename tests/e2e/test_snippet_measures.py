@@ -46,7 +46,11 @@ def test_video_milestones_and_active_time_without_hidden_or_idle_time(
     set_visibility(page, "hidden")  # a minute in another tab does not count
     flush(page, 60_000)
     set_visibility(page, "visible")
-    page.mouse.wheel(0, 500)
+    # An instant scroll, awaited: a late scroll event would count as input when it lands.
+    page.evaluate(
+        "() => new Promise(r => { addEventListener('scroll', r, {once: true}); scrollTo(0, 500) })"
+    )
+    page.keyboard.press("Shift")
     flush(page, 10_000)
     flush(page, 120_000)  # no input: counted until 30 s after the last one, then idle
     page.goto(site.url + "/other.html")
