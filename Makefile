@@ -4,6 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BROWSER := tests/e2e/browser
 
 .DEFAULT_GOAL := help
 
@@ -21,8 +22,16 @@ install: $(STAMP) ## Create .venv (when missing) and install Leadloop with its d
 demo: $(STAMP) ## Simulate a B2B world, load it into ./leadloop.db, summarise, then serve http://127.0.0.1:8000.
 	$(BIN)/leadloop demo
 
-test: $(STAMP) lint ## Lint, type-check, then run the whole test suite (SQLite and PostgreSQL).
+test: $(STAMP) lint browser ## Lint, type-check, then run the whole test suite (SQLite and PostgreSQL).
 	$(BIN)/pytest
+
+browser: ## Debian's Chromium and the npm-built Segment browser library, for the browser tests.
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
+	  || echo "chromium could not be installed: the browser tests will skip, saying so"
+	@test -d $(BROWSER)/node_modules || (cd $(BROWSER) && npm ci --no-audit --no-fund) \
+	  || echo "npm ci failed: the analytics-next tests will skip, saying so"
+	@test $(BROWSER)/dist/analytics-next.js -nt $(BROWSER)/package-lock.json \
+	  || (cd $(BROWSER) && npm run --silent build) || true
 
 lint: $(STAMP) ## ruff (lint + format check), mypy, import contracts.
 	$(BIN)/ruff check src tests bench docs
@@ -49,4 +58,4 @@ bench-crm: $(STAMP) ## CRM pull (SOQL, Bulk API 2.0) and opportunity CSV import:
 clean: ## Remove the demo store.
 	rm -f leadloop.db leadloop.db-wal leadloop.db-shm
 
-.PHONY: help install demo test lint fmt docs bench bench-crm clean
+.PHONY: help install demo test browser lint fmt docs bench bench-crm clean

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from leadloop import __version__
 from leadloop.api import errors
 from leadloop.api.deps import KeyCache
-from leadloop.api.routers import content, handoff, leads, meta, rules, tracking
+from leadloop.api.routers import content, handoff, leads, meta, rules, snippet, tracking
 from leadloop.api.schemas import SegmentBatch, SegmentMessage
 from leadloop.bootstrap import Container
 
@@ -58,6 +58,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(rules.router)
     app.include_router(leads.router)
     app.include_router(handoff.router)
+    app.include_router(snippet.router)
     _add_body_schemas(app)
     return app
 
@@ -88,6 +89,8 @@ def _add_body_schemas(app: FastAPI) -> None:
             for operation in item.values():
                 if path.startswith("/v1/") and "tracking" in operation.get("tags", []):
                     operation["security"] = [{"writeKey": []}, {}]
+                elif "snippet" in operation.get("tags", []):
+                    operation["security"] = []  # public: pages load it, the key is in the path
                 elif path != "/health":
                     operation["security"] = [{"adminKey": []}]
         app.openapi_schema = schema

@@ -1,0 +1,1 @@
+"""Files Leadloop serves to browsers: the tracking snippet in ``static/t.js``."""
