@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from leadloop.config import Settings
+from leadloop.domain.consumption import DepthThresholds
+from leadloop.domain.profile import ProfileConfig
+from leadloop.services.profile_worker import ProfileWorker
+from leadloop.services.profiling import ProfileUpdater
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
 from leadloop.store.directory import SqlDirectory
@@ -28,7 +32,9 @@ class Container:
     ingest_store: SqlIngestStore
     directory: SqlDirectory
     limits: Limits
+    profile_config: ProfileConfig = field(default_factory=ProfileConfig)
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
+    _profile_worker: ProfileWorker | None = field(default=None, repr=False)
 
     @property
     def writer(self) -> GroupCommitWriter:
@@ -40,13 +46,60 @@ class Container:
                 max_group_messages=self.settings.ingest_group_max_messages,
             )
             self._writer.start()
+            if self.settings.profile_worker:
+                self._writer.add_commit_listener(self.profile_worker.notify)
         return self._writer
 
+    @property
+    def profile_updater(self) -> ProfileUpdater:
+        return ProfileUpdater(
+            self.engine, self.profile_config, batch_events=self.settings.profile_batch_events
+        )
+
+    @property
+    def profile_worker(self) -> ProfileWorker:
+        """The server's background profile updater, started on first use."""
+        if self._profile_worker is None:
+            self._profile_worker = ProfileWorker(
+                self.profile_updater, poll_seconds=self.settings.profile_poll_seconds
+            )
+            self._profile_worker.start()
+        return self._profile_worker
+
     def close(self) -> None:
+        if self._profile_worker is not None:
+            self._profile_worker.stop()
+            self._profile_worker = None
         if self._writer is not None:
             self._writer.stop()
             self._writer = None
         self.engine.dispose()
+
+
+def profile_config(settings: Settings) -> ProfileConfig:
+    """The profile definitions as the settings tune them."""
+    return ProfileConfig(
+        half_life_days=settings.profile_half_life_days,
+        stage_share=settings.profile_stage_share,
+        grade_weights=tuple(settings.profile_grade_weights),
+        signal_boost=settings.profile_signal_boost,
+        warm_weight=settings.profile_warm_weight,
+        hot_weight=settings.profile_hot_weight,
+        hot_window_days=settings.profile_hot_window_days,
+        hot_min_grade=settings.profile_hot_min_grade,
+        top_interests=settings.profile_top_interests,
+        active_days=settings.profile_active_days,
+        thresholds=DepthThresholds(
+            read_depth_pct=settings.depth_read_pct,
+            deep_read_depth_pct=settings.depth_deep_read_pct,
+            completed_pct=settings.depth_completed_pct,
+            read_seconds=settings.depth_read_seconds,
+            deep_read_seconds=settings.depth_deep_read_seconds,
+            read_sections=settings.depth_read_sections,
+            deep_read_sections=settings.depth_deep_read_sections,
+            read_visits=settings.depth_read_visits,
+        ),
+    )
 
 
 def bootstrap(settings: Settings | None = None) -> Container:
@@ -63,4 +116,5 @@ def bootstrap(settings: Settings | None = None) -> Container:
             max_request_bytes=settings.max_request_bytes,
             max_batch_messages=settings.max_batch_messages,
         ),
+        profile_config=profile_config(settings),
     )
