@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from leadloop import __version__
 from leadloop.api import errors
 from leadloop.api.deps import KeyCache
-from leadloop.api.routers import meta, tracking
+from leadloop.api.routers import meta, profiles, tracking
 from leadloop.api.schemas import SegmentBatch, SegmentMessage
 from leadloop.bootstrap import Container
 
@@ -54,6 +54,7 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     app.include_router(tracking.router)
     app.include_router(meta.router)
+    app.include_router(profiles.router)
     _add_body_schemas(app)
     return app
 

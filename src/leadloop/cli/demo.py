@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from leadloop.api.app import create_app
 from leadloop.bootstrap import Container
+from leadloop.cli import profiles
 from leadloop.cli.context import DatabaseOption, console, open_container
 from leadloop.cli.simulate import PHASES, summary_table
 from leadloop.errors import ValidationError
@@ -106,6 +107,7 @@ def _load(c: Container, ws: int, out: Path) -> dict[str, ImportReport | int]:
                 )  # fmt: skip
             bar.update(task, completed=path.stat().st_size)
             reports[name] = report
+    reports["profiled events"] = profiles.catch_up(c, ws).events
     return reports
 
 

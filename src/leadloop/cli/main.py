@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from leadloop.cli import db, demo, imports, serve, simulate, workspace
+from leadloop.cli import db, demo, imports, profiles, serve, simulate, workspace
 
 app = typer.Typer(
     name="leadloop",
@@ -16,6 +16,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(workspace.keys, name="key")
 app.add_typer(imports.app, name="import")
+app.add_typer(profiles.compute, name="profiles")
+app.add_typer(profiles.read, name="profile")
 app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)

@@ -1,0 +1,1 @@
+"""Set-based computations written once with Ibis, run on DuckDB (default) or PySpark."""

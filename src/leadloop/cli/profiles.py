@@ -1,0 +1,154 @@
+"""`leadloop profiles update|rebuild` (compute) and `leadloop profile show|list` (read)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from leadloop.bootstrap import Container
+from leadloop.cli.context import DatabaseOption, WorkspaceOption, console, open_container
+from leadloop.services.profile_reads import (
+    contact_id_for_email,
+    contact_profile,
+    list_filter,
+    profiles_list,
+)
+from leadloop.services.profile_rebuild import rebuild
+from leadloop.services.profiling import UpdateReport
+from leadloop.store.engine import as_utc, utcnow
+
+compute = typer.Typer(help="Compute passive profiles: catch up incrementally, or rebuild.")
+read = typer.Typer(help="Read passive profiles: one contact with its explanation, or lists.")
+
+AsOfOption = Annotated[
+    datetime | None, typer.Option("--as-of", help="Decay weights to this time (default now).")
+]
+
+
+def catch_up(c: Container, workspace_id: int) -> UpdateReport:
+    """Fold every event not yet profiled, with a progress bar (also what `demo` calls)."""
+    updater = c.profile_updater
+    pending = updater.pending(workspace_id)
+    with Progress(
+        TextColumn("{task.description:12s}"), BarColumn(), TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("profiling", total=max(pending, 1), rate="")
+        done = 0
+
+        def tick(r: UpdateReport) -> None:
+            nonlocal done
+            done += r.events
+            rate = r.events / r.seconds if r.seconds else 0.0
+            bar.update(task, completed=done, rate=f"{rate:,.0f} events/s")
+
+        report = updater.catch_up(workspace_id, tick)
+        bar.update(task, completed=max(pending, 1))
+    return report
+
+
+@compute.command("update")
+def update(workspace: str = WorkspaceOption, database_url: str | None = DatabaseOption) -> None:
+    """Fold the events that arrived since the last update into the profiles."""
+    with open_container(database_url) as c:
+        ws = c.workspaces.workspace_id(workspace)
+        r = catch_up(c, ws)
+        console.print(
+            f"profiled {r.events:,} events ({r.observations:,} about content) for "
+            f"{r.contacts:,} contact updates in {r.seconds:.1f} s; cursor at event {r.cursor}"
+        )
+
+
+@compute.command("rebuild")
+def rebuild_command(
+    engine: Annotated[
+        str, typer.Option("--engine", help="duckdb (default) or spark (PySpark local[2]).")
+    ] = "duckdb",
+    from_parquet: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-parquet",
+            help="Read events from a Parquet export of the events table instead of the store.",
+        ),
+    ] = None,
+    workspace: str = WorkspaceOption,
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Recompute every profile set-based over the whole event history (Ibis)."""
+    if engine not in ("duckdb", "spark"):
+        console.print(f"[bold red]error:[/] unknown engine {engine!r}; allowed: duckdb, spark")
+        raise typer.Exit(2)
+    with open_container(database_url) as c:
+        ws = c.workspaces.workspace_id(workspace)
+        with console.status("rebuilding") as status:
+            r = rebuild(
+                c.profile_updater, ws, engine_name=engine, parquet=from_parquet,
+                progress=lambda m: status.update(m),
+            )  # fmt: skip
+        console.print(
+            f"rebuilt {r.states:,} states from {r.events:,} events ({r.observations:,} about "
+            f"content) on {r.engine}: {r.contacts:,} profiles in {r.seconds:.1f} s "
+            f"(fold {r.compute_seconds:.1f} s); cursor at event {r.cursor}"
+        )
+
+
+@read.command("show")
+def show(
+    email: Annotated[str, typer.Argument(help="The contact's e-mail address.")],
+    as_of: AsOfOption = None,
+    workspace: str = WorkspaceOption,
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """A contact's profile: every inferred value with the sentences that explain it."""
+    with open_container(database_url) as c:
+        ws = c.workspaces.workspace_id(workspace)
+        contact_id = contact_id_for_email(c.engine, ws, email)
+        when = as_utc(as_of) or utcnow()
+        cp = contact_profile(c.engine, ws, contact_id, c.profile_config, when)
+        p = cp.profile
+        title = f"{cp.contact.name or cp.contact.email} (contact {cp.contact.id})"
+        table = Table("", "value", "why", title=title, show_lines=True)
+        for x in p.explanations:
+            table.add_row(x.name.replace("_", " "), x.value or "-", x.sentence)
+        console.print(table)
+        history = Table("asset", "grade", "weight", "what", title="What it consumed")
+        for e in p.evidence:
+            history.add_row(e.asset_id, e.grade, f"{e.weight:.2f}", e.sentence)
+        console.print(history)
+
+
+@read.command("list")
+def list_command(
+    stage: Annotated[str | None, typer.Option(help="Buying stage.")] = None,
+    interest: Annotated[str | None, typer.Option(help="A topic among the top interests.")] = None,
+    persona: Annotated[str | None, typer.Option(help="Persona (CRM, else inferred).")] = None,
+    engagement: Annotated[str | None, typer.Option(help="cold, warm or hot.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="Rows to show.")] = 20,
+    as_of: AsOfOption = None,
+    workspace: str = WorkspaceOption,
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Profiles matching every filter given, heaviest first."""
+    with open_container(database_url) as c:
+        ws = c.workspaces.workspace_id(workspace)
+        when = as_utc(as_of) or utcnow()
+        cfg = c.profile_config
+        f = list_filter(
+            cfg, when, stage=stage, interest=interest, persona=persona, engagement=engagement
+        )
+        total, rows = profiles_list(c.engine, ws, cfg, f, when, limit, 0)
+        table = Table("contact", "who", "engagement", "weight", "stage", "persona", "interests",
+                      title=f"{total:,} matching profiles")  # fmt: skip
+        for r in rows:
+            who = r.listed.contact
+            table.add_row(
+                str(who.id), who.email or who.name or who.status, r.engagement_level,
+                f"{r.total_weight:.1f}", r.listed.buying_stage or "-", r.persona or "-",
+                ", ".join(r.listed.interests[:3]),
+            )  # fmt: skip
+        console.print(table)
