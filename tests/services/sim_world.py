@@ -36,7 +36,7 @@ def catalog_items(path: Path) -> list[ContentItem]:
                 split(r["topics"]),
                 split(r["personas"]),
                 signal=1.0 if r["signal"] == "hot" else None,
-            )  # fmt: skip
+            )
             for r in csv.DictReader(handle)
         ]
 
