@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import strategies as st
+
 from leadloop.domain.consumption import AssetState, Observation, fold, observe
 from leadloop.domain.content import ContentItem
 
@@ -64,3 +66,37 @@ class Journey:
 
 def days(n: float) -> timedelta:
     return timedelta(days=n)
+
+
+ASSETS = [*CONTENT, "unknown"]
+number = st.one_of(st.integers(0, 400), st.floats(0, 400, allow_nan=False), st.text(max_size=2))
+sections = st.one_of(st.integers(0, 12), st.lists(st.sampled_from("abcdef"), max_size=4))
+
+
+@st.composite
+def event(draw: st.DrawFn) -> tuple[str, str | None, dict[str, Any], float]:
+    kind, name = draw(st.sampled_from([
+        ("page", None), ("track", "Content Engaged"), ("track", "Video Progress"),
+        ("track", "Asset Downloaded"), ("track", "Webinar Attended"), ("track", "Email Opened"),
+        ("identify", None),
+    ]))  # fmt: skip
+    props: dict[str, Any] = {"asset_id": draw(st.sampled_from(ASSETS))}
+    for key, values in (
+        ("read_depth", number), ("active_seconds", number), ("sections_reached", sections),
+        ("percent", number), ("minutes_attended", number),
+    ):  # fmt: skip
+        if draw(st.booleans()):
+            props[key] = draw(values)
+    return kind, name, props, draw(st.floats(0, 90))
+
+
+events = st.lists(st.tuples(st.integers(1, 3), event()), max_size=40)
+
+
+def observations(sequence: list[tuple[int, Any]]) -> list[Observation]:
+    out = []
+    for n, (who, (kind, name, props, day)) in enumerate(sequence, start=1):
+        o = observe(n, who, kind, name, T0 + timedelta(days=day), props, no_url)
+        if o is not None:
+            out.append(o)
+    return out
