@@ -107,7 +107,11 @@ Keyed = tuple[str, AssetState, int | None]
 
 
 def _evidence(
-    items: Iterable[Keyed], content: Mapping[str, ContentItem], as_of_ms: int, cfg: ProfileConfig
+    items: Iterable[Keyed],
+    content: Mapping[str, ContentItem],
+    as_of_ms: int,
+    cfg: ProfileConfig,
+    explained: bool,
 ) -> tuple[list[Evidence], list[str]]:
     out: list[Evidence] = []
     untagged: list[str] = []
@@ -122,7 +126,7 @@ def _evidence(
         log_w = math.log2(base) + (state.last_at_ms - WEIGHT_EPOCH_MS) / (
             cfg.half_life_days * DAY_MS
         )
-        sentence = explain.engagement(item, state, g, weight, as_of_ms)
+        sentence = explain.engagement(item, state, g, weight, as_of_ms) if explained else ""
         out.append(Evidence(asset_id, item, state, g, base, weight, log_w, sentence, contact_id))
     return out, sorted(set(untagged))
 
@@ -186,10 +190,14 @@ def build_profile(
     cfg: ProfileConfig,
     *,
     crm_persona: str | None = None,
+    explained: bool = True,
 ) -> Profile:
-    """The profile of a set of engagements as of ``as_of`` (see the module docstring)."""
+    """The profile of a set of engagements as of ``as_of`` (see the module docstring).
+
+    ``explained=False`` leaves out the sentences and explanations (stored list rows).
+    """
     as_of_ms = epoch_ms(as_of)
-    evidence, untagged = _evidence(items, content, as_of_ms, cfg)
+    evidence, untagged = _evidence(items, content, as_of_ms, cfg, explained)
     stage_w = _sums((e.item.buying_stage, e.weight) for e in evidence)
     topics = _ranked(_sums((t, e.weight) for e in evidence for t in e.item.topics))
     personas = _ranked(_sums((p, e.weight) for e in evidence for p in e.item.personas))
@@ -219,7 +227,7 @@ def build_profile(
         hot_signals=tuple(e.asset_id for e in hot),
         last_hot_at=from_ms(last_hot) if last_hot is not None else None,
         evidence=tuple(ranked),
-        explanations=explain.inferences(facts),
+        explanations=explain.inferences(facts) if explained else (),
         untagged_assets=tuple(untagged),
     )
 

@@ -23,16 +23,14 @@ from typing import Any
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from leadloop.analytics.backends import close, connect
 from leadloop.analytics.profile_states import OBSERVATIONS, SECTIONS, compute_states
 from leadloop.domain.consumption import Observation
 from leadloop.errors import ValidationError
 from leadloop.services.profiling import Catalog, ProfileUpdater, load_catalog, observations
-from leadloop.store.engine import as_utc
-from leadloop.store.profile_state import EventRow, chunks
-from leadloop.store.tables import events
+from leadloop.store.profile_state import EventRow, chunks, event_row, stored_time
 
 logger = logging.getLogger(__name__)
 
@@ -53,19 +51,18 @@ class RebuildReport:
 
 
 def _store_events(engine: Engine, workspace_id: int, upto: int) -> Iterator[list[EventRow]]:
-    e = events.c
-    query = (
-        select(e.id, e.identity_id, e.type, e.event, e.timestamp, e.payload_json)
-        .where(e.workspace_id == workspace_id, e.id <= upto)
-        .order_by(e.id)
+    """The workspace's events up to ``upto`` in id order, streamed (server-side cursor)."""
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    sql = (
+        "SELECT id, identity_id, type, event, timestamp, payload_json FROM events "
+        f"WHERE workspace_id = {mark} AND id <= {mark} ORDER BY id"
     )
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+        result = conn.execution_options(stream_results=True, yield_per=BATCH).exec_driver_sql(
+            sql, (workspace_id, upto)
+        )
         for part in result.partitions():
-            yield [
-                EventRow(int(r[0]), int(r[1]), r[2], r[3], as_utc(r[4]), r[5])  # type: ignore[arg-type]
-                for r in part
-            ]
+            yield [event_row(r) for r in part]
 
 
 def _parquet_events(path: Path) -> Iterator[list[EventRow]]:
@@ -83,7 +80,7 @@ def _parquet_events(path: Path) -> Iterator[list[EventRow]]:
     for batch in handle.iter_batches(batch_size=BATCH, columns=list(EVENT_COLUMNS)):
         cols = batch.to_pydict()
         yield [
-            EventRow(int(i), int(who), t, ev, as_utc(ts), p)  # type: ignore[arg-type]
+            EventRow(int(i), int(who), t, ev, stored_time(ts), p)
             for i, who, t, ev, ts, p in zip(*(cols[c] for c in EVENT_COLUMNS), strict=True)
         ]
 

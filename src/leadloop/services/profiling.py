@@ -95,7 +95,7 @@ def profile_row(
     if not items:
         return ProfileRow(contact_id, None, None, None, (), None, None, 0)
     as_of = from_ms(max(s.last_at_ms for _, s in items))
-    p = build_profile([(a, s, None) for a, s in items], catalog.items, as_of, cfg)
+    p = build_profile([(a, s, None) for a, s in items], catalog.items, as_of, cfg, explained=False)
     return ProfileRow(
         contact_id=contact_id,
         buying_stage=p.buying_stage,
