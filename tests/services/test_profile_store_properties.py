@@ -11,11 +11,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from profiling_helpers import T0, Site, msg, page, track
 from sim_world import assert_same, snapshot
 
 from leadloop.bootstrap import Container
 from leadloop.services.profile_rebuild import rebuild
+from profiling_helpers import T0, Site, msg, page, track
 
 WHO = st.sampled_from([
     {"anonymousId": "a1"}, {"anonymousId": "a2"}, {"userId": "u1"},
