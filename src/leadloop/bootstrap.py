@@ -35,6 +35,7 @@ class Container:
     profile_config: ProfileConfig = field(default_factory=ProfileConfig)
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
     _profile_worker: ProfileWorker | None = field(default=None, repr=False)
+    _profile_updater: ProfileUpdater | None = field(default=None, repr=False)
 
     @property
     def writer(self) -> GroupCommitWriter:
@@ -52,9 +53,12 @@ class Container:
 
     @property
     def profile_updater(self) -> ProfileUpdater:
-        return ProfileUpdater(
-            self.engine, self.profile_config, batch_events=self.settings.profile_batch_events
-        )
+        """The one profile updater (its listeners hear about every profiled batch)."""
+        if self._profile_updater is None:
+            self._profile_updater = ProfileUpdater(
+                self.engine, self.profile_config, batch_events=self.settings.profile_batch_events
+            )
+        return self._profile_updater
 
     @property
     def profile_worker(self) -> ProfileWorker:

@@ -144,3 +144,15 @@ def test_page_views_without_asset_id_match_the_catalog_by_url(container: Contain
         ("cmp-1", "deep_read", 1)
     ]
     assert p.untagged_assets == ("not-catalogued",)
+
+
+def test_listeners_hear_the_contacts_each_committed_batch_changed(container: Container) -> None:
+    site = Site.create(container)
+    heard: list[tuple[int, list[int]]] = []
+    container.profile_updater.add_listener(lambda ws, ids: heard.append((ws, list(ids))))
+    site.write(*coverage_map_downloader({"anonymousId": "buyer"}))
+    catch_up(site)
+    buyer = contact_of(site, "anonymous", "buyer")
+    assert heard == [(site.workspace_id, [buyer])]
+    catch_up(site)
+    assert len(heard) == 1  # nothing new, nobody told

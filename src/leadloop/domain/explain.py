@@ -34,6 +34,18 @@ def ago(at_ms: int, as_of_ms: int) -> str:
     return "today" if days == 0 else ("1 day ago" if days == 1 else f"{days} days ago")
 
 
+def _verb(item: ContentItem, grade: str) -> str:
+    """Read a text (or a video book's sections), watch a video, attend a webinar."""
+    if grade in ("glance", "downloaded"):
+        return _VERBS[grade]
+    kind = item.format.lower()
+    if "webinar" in kind:
+        return "Attended"
+    if ("video" in kind and "book" not in kind) or "podcast" in kind:
+        return "Watched" if grade != "completed" else "Watched all of"
+    return _VERBS[grade]
+
+
 def _extent(state: AssetState, grade: str) -> str:
     n = len(state.sections)
     if grade in ("read", "deep_read") and n > 1:
@@ -63,7 +75,7 @@ def engagement(item: ContentItem, state: AssetState, grade: str, weight: float, 
     more = f"; {', '.join(extras)}" if extras else ""
     label = grade.replace("_", " ")
     when = ago(state.last_at_ms, as_of)
-    what = f"{_VERBS[grade]} {_extent(state, grade)}{_the(item)}"
+    what = f"{_verb(item, grade)} {_extent(state, grade)}{_the(item)}"
     return f"{what} ({label}, weight {weight:.1f}, {when}{more})"
 
 

@@ -125,6 +125,19 @@ class ProfileUpdater:
         self.config = config
         self.batch_events = batch_events
         self.store = SqlProfileStateStore(engine)
+        self._listeners: list[Callable[[int, Sequence[int]], None]] = []
+
+    def add_listener(self, listener: Callable[[int, Sequence[int]], None]) -> None:
+        """Call ``listener(workspace_id, contact_ids)`` after each committed batch, with the
+        contacts whose profiles it changed (the hook for real-time sales-ready checks)."""
+        self._listeners.append(listener)
+
+    def _notify(self, workspace_id: int, contact_ids: Sequence[int]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(workspace_id, contact_ids)
+            except Exception:  # a listener must not undo a committed batch
+                logger.exception("profiles.listener_failed")
 
     def _begin(self) -> Any:
         conn = self.engine.connect()
@@ -150,6 +163,7 @@ class ProfileUpdater:
             touched = self.store.contacts_of(conn, workspace_id, {r.identity_id for r in rows})
             self.refresh(conn, workspace_id, sorted(touched), catalog)
             self.store.set_cursor(conn, workspace_id, rows[-1].id)
+        self._notify(workspace_id, sorted(touched))
         return UpdateReport(
             len(rows), len(obs), len(touched), rows[-1].id, time.perf_counter() - started
         )
