@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from leadloop.bootstrap import Container
+from leadloop.services.profile_reads import account_profile, contact_profile, lead_facts
+from leadloop.store.tables import contacts, identities, profiles
 from profiling_helpers import (
     T0,
     Site,
@@ -13,11 +18,6 @@ from profiling_helpers import (
     track,
     video_book_reader,
 )
-from sqlalchemy import select
-
-from leadloop.bootstrap import Container
-from leadloop.services.profile_reads import account_profile, contact_profile, lead_facts
-from leadloop.store.tables import contacts, identities, profiles
 
 AS_OF = T0 + timedelta(days=7)
 
