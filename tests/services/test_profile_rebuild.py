@@ -11,7 +11,7 @@ from sim_world import assert_same, load_world, simulate, snapshot
 from sqlalchemy import select, update
 
 from leadloop.bootstrap import Container
-from leadloop.services.profile_rebuild import rebuild
+from leadloop.services.profile_rebuild import BATCH, _store_events, rebuild
 from leadloop.store.tables import events, profile_cursors
 
 
@@ -30,6 +30,11 @@ def _updated(container: Container, world: Path) -> tuple[int, dict]:  # type: ig
 def test_rebuild_on_duckdb_equals_the_incremental_state(container: Container, world: Path) -> None:
     ws, incremental = _updated(container, world)
     assert len(incremental["profiles"]) > 100
+    # Events stream in large batches (one Parquet row group each), not row by row.
+    stream = _store_events(container.engine, ws, 10**12)
+    first = next(stream)
+    stream.close()
+    assert len(first) > 1000 and len(first) <= BATCH
     report = rebuild(container.profile_updater, ws, engine_name="duckdb")
     assert report.states == len(incremental["profile_states"])
     assert_same(snapshot(container.engine, ws), incremental)

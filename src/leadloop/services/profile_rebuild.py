@@ -58,11 +58,10 @@ def _store_events(engine: Engine, workspace_id: int, upto: int) -> Iterator[list
         f"WHERE workspace_id = {mark} AND id <= {mark} ORDER BY id"
     )
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=BATCH).exec_driver_sql(
-            sql, (workspace_id, upto)
-        )
-        for part in result.partitions():
-            yield [event_row(r) for r in part]
+        streaming = conn.execution_options(stream_results=True, yield_per=BATCH)
+        with streaming.exec_driver_sql(sql, (workspace_id, upto)) as result:
+            for part in result.partitions(BATCH):
+                yield [event_row(r) for r in part]
 
 
 def _parquet_events(path: Path) -> Iterator[list[EventRow]]:
