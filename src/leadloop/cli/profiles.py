@@ -25,6 +25,9 @@ from leadloop.store.engine import as_utc, utcnow
 compute = typer.Typer(help="Compute passive profiles: catch up incrementally, or rebuild.")
 read = typer.Typer(help="Read passive profiles: one contact with its explanation, or lists.")
 
+BULK_BATCH = 10_000
+"""Events per transaction when catching up from the command line (fewer contact refreshes)."""
+
 AsOfOption = Annotated[
     datetime | None, typer.Option("--as-of", help="Decay weights to this time (default now).")
 ]
@@ -47,7 +50,7 @@ def catch_up(c: Container, workspace_id: int) -> UpdateReport:
             rate = r.events / r.seconds if r.seconds else 0.0
             bar.update(task, completed=done, rate=f"{rate:,.0f} events/s")
 
-        report = updater.catch_up(workspace_id, tick)
+        report = updater.catch_up(workspace_id, tick, batch_events=BULK_BATCH)
         bar.update(task, completed=max(pending, 1))
     return report
 

@@ -148,14 +148,20 @@ class ProfileUpdater:
         with self.engine.connect() as conn:
             return self.store.pending(conn, workspace_id, self.store.cursor(conn, workspace_id))
 
-    def update_batch(self, workspace_id: int, catalog: Catalog | None = None) -> UpdateReport:
+    def update_batch(
+        self, workspace_id: int, catalog: Catalog | None = None, limit: int | None = None
+    ) -> UpdateReport:
         """Fold the next batch of events after the cursor (nothing to do: events == 0)."""
         started = time.perf_counter()
+        with self.engine.connect() as conn:  # no write lock while there is nothing to do
+            after = self.store.cursor(conn, workspace_id)
+            if not self.store.events_after(conn, workspace_id, after, 1):
+                return UpdateReport(0, 0, 0, after, time.perf_counter() - started)
         catalog = catalog or load_catalog(self.engine, workspace_id)
         with self._begin() as conn, conn.begin():
             self.store.lock(conn, workspace_id)
             after = self.store.cursor(conn, workspace_id)
-            rows = self.store.events_after(conn, workspace_id, after, self.batch_events)
+            rows = self.store.events_after(conn, workspace_id, after, limit or self.batch_events)
             if not rows:
                 return UpdateReport(0, 0, 0, after, time.perf_counter() - started)
             obs = observations(rows, catalog)
@@ -184,15 +190,23 @@ class ProfileUpdater:
         self.store.drop_merged(conn, workspace_id, contact_ids)
 
     def catch_up(
-        self, workspace_id: int, progress: Callable[[UpdateReport], None] | None = None
+        self,
+        workspace_id: int,
+        progress: Callable[[UpdateReport], None] | None = None,
+        *,
+        batch_events: int | None = None,
     ) -> UpdateReport:
-        """Fold every event after the cursor; returns the totals."""
+        """Fold every event after the cursor; returns the totals.
+
+        Larger batches refresh each contact less often (a bulk catch-up from the CLI);
+        the server keeps the default, short transactions beside the ingest writer.
+        """
         started = time.perf_counter()
         catalog = load_catalog(self.engine, workspace_id)
         n_events = n_obs = n_contacts = 0
         cursor = 0
         while True:
-            report = self.update_batch(workspace_id, catalog)
+            report = self.update_batch(workspace_id, catalog, batch_events)
             cursor = report.cursor
             if not report.events:
                 break
