@@ -5,7 +5,8 @@
 
 1. A seeded world is simulated and loaded through the import paths into a fresh store
    (SQLite by default), its catalog tagged from content.csv.
-2. Incremental: the updater folds every event from cursor 0 (events/s).
+2. Incremental: the updater folds every event from cursor 0 in the CLI's 10,000-event
+   batches (events/s).
 3. Full recompute: `profiles rebuild` on DuckDB (seconds; peak RSS of this process).
    Reference: a plain DuckDB group-by (identity_id, asset) over the same events in Arrow.
 4. Latency from group commit to profile update: single-event writes through the server's
@@ -140,7 +141,7 @@ def main() -> None:
         ws, source = load(c, world)
         updater = c.profile_updater
         started = time.perf_counter()
-        inc = updater.catch_up(ws)
+        inc = updater.catch_up(ws, batch_events=10_000)  # what `profiles update` uses
         inc_s = time.perf_counter() - started
         report = rebuild(updater, ws, engine_name="duckdb")
         ref_s = reference_groupby(c, ws)
