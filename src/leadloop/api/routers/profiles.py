@@ -27,11 +27,11 @@ from leadloop.store.engine import as_utc, utcnow
 
 router = APIRouter(prefix="/v1", tags=["profiles"])
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorBody, "description": "A filter value is not allowed."},
+AUTH: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorBody, "description": "Missing, unknown or non-admin key."},
-    404: {"model": ErrorBody, "description": "No such contact or account in this workspace."},
 }
+ONE = {**AUTH, 404: {"model": ErrorBody, "description": "Not in this workspace."}}
+LIST = {**AUTH, 400: {"model": ErrorBody, "description": "A filter value is not allowed."}}
 AsOf = Annotated[
     datetime | None,
     Query(description="Decay weights to this time (ISO-8601; default: now)."),
@@ -42,7 +42,12 @@ def _when(as_of: datetime | None) -> datetime:
     return as_utc(as_of) or utcnow()
 
 
-@router.get("/contacts/{contact_id}/profile", response_model=ProfilePublic, responses=ERRORS)
+@router.get(
+    "/contacts/{contact_id}/profile",
+    response_model=ProfilePublic,
+    responses=ONE,
+    summary="A contact's profile, explained",
+)
 def get_contact_profile(
     contact_id: int, container: ContainerDep, key: AdminKey, as_of: AsOf = None
 ) -> ProfilePublic:
@@ -53,7 +58,12 @@ def get_contact_profile(
     return contact_public(cp)
 
 
-@router.get("/accounts/{account_id}/profile", response_model=AccountProfilePublic, responses=ERRORS)
+@router.get(
+    "/accounts/{account_id}/profile",
+    response_model=AccountProfilePublic,
+    responses=ONE,
+    summary="An account's buying-group profile",
+)
 def get_account_profile(
     account_id: int, container: ContainerDep, key: AdminKey, as_of: AsOf = None
 ) -> AccountProfilePublic:
@@ -64,7 +74,9 @@ def get_account_profile(
     return account_public(ap)
 
 
-@router.get("/profiles", response_model=ProfilesPublic, responses=ERRORS)
+@router.get(
+    "/profiles", response_model=ProfilesPublic, responses=LIST, summary="List profiles by filter"
+)
 def get_profiles(
     container: ContainerDep,
     key: AdminKey,
