@@ -50,6 +50,9 @@ def test_update_show_list_and_rebuild(container: Container, store) -> None:  # t
     hot = run("profile", "list", "--engagement", "hot", "--as-of", AS_OF, *common)
     assert "1 matching profiles" in hot and "bob@bank.example" in hot
     assert "ada@bank.example" not in hot
+    overview = run("profile", "overview", "--as-of", AS_OF, *common)
+    assert "Hottest accounts" in overview and "bank.example" in overview
+    assert "awareness" in overview and "purchase" in overview
     out = run("profiles", "rebuild", *common)
     assert "rebuilt 2 states from 8 events" in out and "on duckdb" in out
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from leadloop.bootstrap import Container
+from leadloop.domain.messages import BatchEnvelope, parse_message
 from leadloop.services.profile_reads import account_profile, contact_profile, lead_facts
+from leadloop.store.ingest import WriteUnit
 from leadloop.store.tables import contacts, identities, profiles
 from profiling_helpers import (
     T0,
@@ -156,3 +159,43 @@ def test_listeners_hear_the_contacts_each_committed_batch_changed(container: Con
     assert heard == [(site.workspace_id, [buyer])]
     catch_up(site)
     assert len(heard) == 1  # nothing new, nobody told
+
+
+def test_a_failing_commit_listener_never_breaks_the_write_path(store) -> None:  # type: ignore[no-untyped-def]
+    container = store.container(profile_worker=False)
+    try:
+        site = Site.create(container)
+        writer = container.writer
+
+        def boom(_ids: object) -> None:
+            raise RuntimeError("listener bug")
+
+        writer.add_commit_listener(boom)
+        raw = page(T0, {"anonymousId": "v"}, "vb-1")
+        unit = WriteUnit(site.workspace_id, site.source_id,
+                         [parse_message(raw, BatchEnvelope(T0))])  # fmt: skip
+        assert writer.submit(unit).result(timeout=10).stored == 1
+        assert writer.submit(unit).result(timeout=10).duplicates == 1
+    finally:
+        container.close()
+
+
+def test_the_worker_polls_for_events_other_processes_wrote(store) -> None:  # type: ignore[no-untyped-def]
+    container = store.container(profile_poll_seconds=0.05)
+    try:
+        site = Site.create(container)
+        worker = container.profile_worker  # started, never notified: only polling finds work
+        site.write(*coverage_map_downloader({"anonymousId": "buyer"}))  # not via the writer
+        buyer = contact_of(site, "anonymous", "buyer")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with container.engine.connect() as conn:
+                found = conn.execute(
+                    select(profiles.c.contact_id).where(profiles.c.contact_id == buyer)
+                ).first()
+            if found:
+                break
+            time.sleep(0.02)
+        assert found is not None and worker.passes > 0
+    finally:
+        container.close()

@@ -107,7 +107,6 @@ def _load(c: Container, ws: int, out: Path) -> dict[str, ImportReport | int]:
                 )  # fmt: skip
             bar.update(task, completed=path.stat().st_size)
             reports[name] = report
-    reports["profiled events"] = profiles.catch_up(c, ws).events
     return reports
 
 
@@ -182,6 +181,7 @@ def demo(
         console.rule("[bold]3. What Leadloop now knows")
         console.print(_store_table(c, ws))
         console.print(_quarantine_table(c, ws))
+        profiles.show_demo_profiles(c, ws)
         elapsed = time.perf_counter() - started
         console.print(f"done in {elapsed:.1f} s; store: {c.settings.database_url}")
         if not serve:

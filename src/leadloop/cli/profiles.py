@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Group
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from leadloop.bootstrap import Container
 from leadloop.cli.context import DatabaseOption, WorkspaceOption, console, open_container
+from leadloop.services.profile_overview import overview
 from leadloop.services.profile_reads import (
     contact_id_for_email,
     contact_profile,
@@ -53,6 +55,32 @@ def catch_up(c: Container, workspace_id: int) -> UpdateReport:
         report = updater.catch_up(workspace_id, tick, batch_events=BULK_BATCH)
         bar.update(task, completed=max(pending, 1))
     return report
+
+
+def overview_tables(c: Container, workspace_id: int, as_of: datetime | None = None) -> Group:
+    """Stage distribution, engagement, top interests per persona, hottest accounts."""
+    o = overview(c.engine, workspace_id, c.profile_config, as_of or utcnow())
+    stages = Table("buying stage", "contacts", title="Where buyers are")
+    for name, n in o.stages.items():
+        stages.add_row(name, f"{n:,}")
+    levels = Table("engagement", "contacts", title="How engaged")
+    for name, n in o.levels.items():
+        levels.add_row(name, f"{n:,}")
+    personas = Table("persona", "top interests (contacts)", title="Top interests per persona")
+    for persona, topics in o.interests_by_persona.items():
+        personas.add_row(persona, ", ".join(f"{t} ({n})" for t, n in topics))
+    hottest = Table("account", "decayed weight", "profiled contacts", "hot",
+                    title="Hottest accounts")  # fmt: skip
+    for a in o.hottest_accounts:
+        hottest.add_row(a.name, f"{a.total_weight:.1f}", str(a.contacts), str(a.hot_contacts))
+    return Group(stages, levels, personas, hottest)
+
+
+def show_demo_profiles(c: Container, workspace_id: int) -> None:
+    """What `leadloop demo` shows: catch the profiles up, then the overview tables."""
+    report = catch_up(c, workspace_id)
+    console.print(f"profiled {report.events:,} events in {report.seconds:.1f} s")
+    console.print(overview_tables(c, workspace_id))
 
 
 @compute.command("update")
@@ -123,6 +151,18 @@ def show(
         for e in p.evidence:
             history.add_row(e.asset_id, e.grade, f"{e.weight:.2f}", e.sentence)
         console.print(history)
+
+
+@read.command("overview")
+def overview_command(
+    as_of: AsOfOption = None,
+    workspace: str = WorkspaceOption,
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Stage distribution, engagement levels, top interests per persona, hottest accounts."""
+    with open_container(database_url) as c:
+        ws = c.workspaces.workspace_id(workspace)
+        console.print(overview_tables(c, ws, as_utc(as_of)))
 
 
 @read.command("list")

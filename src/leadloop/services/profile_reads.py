@@ -169,7 +169,8 @@ def _threshold(weight: float, as_of_ms: int, cfg: ProfileConfig) -> float:
     return math.log2(weight) + (as_of_ms - WEIGHT_EPOCH_MS) / (cfg.half_life_days * DAY_MS)
 
 
-def _total(weight_log2: float | None, as_of_ms: int, cfg: ProfileConfig) -> float:
+def stored_total(weight_log2: float | None, as_of_ms: int, cfg: ProfileConfig) -> float:
+    """The decayed total weight as of ``as_of_ms`` from a stored ``weight_log2``."""
     if weight_log2 is None:
         return 0.0
     return float(
@@ -209,7 +210,7 @@ def profiles_list(
         total, rows = list_profiles(conn, workspace_id, f, limit, offset)
     out = []
     for r in rows:
-        weight = _total(r.weight_log2, at, cfg)
+        weight = stored_total(r.weight_log2, at, cfg)
         level = engagement_level(weight, r.last_hot_at_ms, at, cfg)
         out.append(ProfileSummary(r, level, weight))
     return total, out

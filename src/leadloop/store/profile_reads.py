@@ -221,3 +221,41 @@ def _interests(conn: Connection, workspace_id: int, ids: list[int]) -> dict[int,
     for r in conn.execute(query):
         out.setdefault(int(r.contact_id), []).append(str(r.topic))
     return {k: tuple(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewRow:
+    account_id: int | None
+    persona: str | None
+    buying_stage: str | None
+    top_interest: str | None
+    weight_log2: float | None
+    last_hot_at_ms: int | None
+
+
+def overview_rows(conn: Connection, workspace_id: int) -> list[OverviewRow]:
+    """Every live contact's stored profile values (for the workspace overview)."""
+    p = profiles.c
+    query = (
+        select(contacts.c.account_id, func.coalesce(contacts.c.persona, p.persona),
+               p.buying_stage, p.top_interest, p.weight_log2, p.last_hot_at_ms)
+        .select_from(profiles.join(contacts, contacts.c.id == p.contact_id))
+        .where(p.workspace_id == workspace_id, contacts.c.merged_into_id.is_(None))
+    )  # fmt: skip
+    return [
+        OverviewRow(
+            None if r[0] is None else int(r[0]),
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            None if r[5] is None else int(r[5]),
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def account_names(conn: Connection, workspace_id: int, ids: Sequence[int]) -> dict[int, str]:
+    a = accounts.c
+    query = select(a.id, a.name, a.domain).where(a.workspace_id == workspace_id, a.id.in_(ids))
+    return {int(r.id): r.name or r.domain or str(r.id) for r in conn.execute(query)}
