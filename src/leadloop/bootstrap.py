@@ -14,13 +14,17 @@ from leadloop.connectors.base import Backoff
 from leadloop.connectors.credentials import with_secrets_file
 from leadloop.connectors.mapping_file import crm_mapping
 from leadloop.domain.connectors import CrmConnector
+from leadloop.domain.consumption import DepthThresholds
 from leadloop.domain.crm_mapping import FieldMapping, StageMap
 from leadloop.domain.delivery import RetryPolicy
+from leadloop.domain.profile import ProfileConfig
 from leadloop.domain.qualification import FactsSource
 from leadloop.services.facts_file import MemoryFactsSource
 from leadloop.services.handoff.config import HandOffConfig, SmtpConfig
 from leadloop.services.handoff.worker import DeliveryWorker
 from leadloop.services.leads import LeadService
+from leadloop.services.profile_worker import ProfileWorker
+from leadloop.services.profiling import ProfileUpdater
 from leadloop.services.rules import RuleBook
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
@@ -58,7 +62,10 @@ class Container:
     opportunity_hooks: list[OpportunityHook] = field(default_factory=list)
     """``on_opportunity_changed(conn, change)`` callbacks every CRM sync and opportunity
     import runs in its write transaction (the lifecycle and content tagging register here)."""
+    profile_config: ProfileConfig = field(default_factory=ProfileConfig)
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
+    _profile_worker: ProfileWorker | None = field(default=None, repr=False)
+    _profile_updater: ProfileUpdater | None = field(default=None, repr=False)
 
     @property
     def writer(self) -> GroupCommitWriter:
@@ -70,6 +77,8 @@ class Container:
                 max_group_messages=self.settings.ingest_group_max_messages,
             )
             self._writer.start()
+            if self.settings.profile_worker:
+                self._writer.add_commit_listener(self.profile_worker.notify)
         return self._writer
 
     @property
@@ -88,11 +97,59 @@ class Container:
     def delivery_worker(self, name: str | None = None) -> DeliveryWorker:
         return DeliveryWorker(self.engine, self.handoff_config, name=name)
 
+    @property
+    def profile_updater(self) -> ProfileUpdater:
+        """The one profile updater (its listeners hear about every profiled batch)."""
+        if self._profile_updater is None:
+            self._profile_updater = ProfileUpdater(
+                self.engine, self.profile_config, batch_events=self.settings.profile_batch_events
+            )
+        return self._profile_updater
+
+    @property
+    def profile_worker(self) -> ProfileWorker:
+        """The server's background profile updater, started on first use."""
+        if self._profile_worker is None:
+            self._profile_worker = ProfileWorker(
+                self.profile_updater, poll_seconds=self.settings.profile_poll_seconds
+            )
+            self._profile_worker.start()
+        return self._profile_worker
+
     def close(self) -> None:
+        if self._profile_worker is not None:
+            self._profile_worker.stop()
+            self._profile_worker = None
         if self._writer is not None:
             self._writer.stop()
             self._writer = None
         self.engine.dispose()
+
+
+def profile_config(settings: Settings) -> ProfileConfig:
+    """The profile definitions as the settings tune them."""
+    return ProfileConfig(
+        half_life_days=settings.profile_half_life_days,
+        stage_share=settings.profile_stage_share,
+        grade_weights=tuple(settings.profile_grade_weights),
+        signal_boost=settings.profile_signal_boost,
+        warm_weight=settings.profile_warm_weight,
+        hot_weight=settings.profile_hot_weight,
+        hot_window_days=settings.profile_hot_window_days,
+        hot_min_grade=settings.profile_hot_min_grade,
+        top_interests=settings.profile_top_interests,
+        active_days=settings.profile_active_days,
+        thresholds=DepthThresholds(
+            read_depth_pct=settings.depth_read_pct,
+            deep_read_depth_pct=settings.depth_deep_read_pct,
+            completed_pct=settings.depth_completed_pct,
+            read_seconds=settings.depth_read_seconds,
+            deep_read_seconds=settings.depth_deep_read_seconds,
+            read_sections=settings.depth_read_sections,
+            deep_read_sections=settings.depth_deep_read_sections,
+            read_visits=settings.depth_read_visits,
+        ),
+    )
 
 
 def bootstrap(settings: Settings | None = None) -> Container:
@@ -119,6 +176,7 @@ def bootstrap(settings: Settings | None = None) -> Container:
         rulebook=RuleBook(SqlRuleStore(engine), users, facts),
         lead_store=lead_store,
         leads=LeadService(lead_store, users, settings.lead_reject_reasons),
+        profile_config=profile_config(settings),
     )
 
 

@@ -118,6 +118,76 @@ class Settings(BaseSettings):
     sla_check_s: float = Field(
         default=5.0, description="How often the delivery worker looks for overdue hand-offs."
     )
+    # Passive profiling (docs/profiling.md has the definitions these tune).
+    profile_half_life_days: float = Field(
+        default=30.0, gt=0, description="Half-life of an engagement's weight, in days."
+    )
+    profile_stage_share: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="Buying stage = the latest stage whose weight, with every later stage's, "
+        "is at least this share of the total.",
+    )
+    profile_grade_weights: list[float] = Field(
+        default=[0.25, 1.0, 2.0, 3.0, 3.0],
+        min_length=5,
+        max_length=5,
+        description="Weights of glance, read, deep_read, completed, downloaded (JSON list).",
+    )
+    profile_signal_boost: float = Field(
+        default=1.0,
+        ge=0,
+        description="Weight multiplier per unit of content signal (1 + boost x signal).",
+    )
+    profile_warm_weight: float = Field(
+        default=1.5, gt=0, description="Decayed total weight from which a profile is warm."
+    )
+    profile_hot_weight: float = Field(
+        default=10.0, gt=0, description="Decayed total weight from which a profile is hot."
+    )
+    profile_hot_window_days: float = Field(
+        default=14.0, ge=0, description="A hot signal consumed within this many days makes it hot."
+    )
+    profile_hot_min_grade: Literal["glance", "read", "deep_read", "completed", "downloaded"] = (
+        Field(
+            default="read", description="Least grade at which a hot asset counts as a hot signal."
+        )
+    )
+    profile_top_interests: int = Field(default=5, ge=1, description="Interests kept per profile.")
+    profile_active_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="An account's active contacts engaged within this many days.",
+    )
+    depth_read_pct: float = Field(default=25.0, description="Read depth (%) that makes a read.")
+    depth_deep_read_pct: float = Field(
+        default=60.0, description="Read depth (%) that makes a deep read."
+    )
+    depth_completed_pct: float = Field(
+        default=90.0, description="Depth or video/webinar percent that makes it completed."
+    )
+    depth_read_seconds: int = Field(default=30, description="Active seconds that make a read.")
+    depth_deep_read_seconds: int = Field(
+        default=180, description="Active seconds (summed over visits) that make a deep read."
+    )
+    depth_read_sections: int = Field(default=2, description="Distinct sections that make a read.")
+    depth_deep_read_sections: int = Field(
+        default=3, description="Distinct sections (over all visits) that make a deep read."
+    )
+    depth_read_visits: int = Field(default=3, description="Visits to one asset that make a read.")
+    profile_worker: bool = Field(
+        default=True, description="Run the profile updater in a background thread of the server."
+    )
+    profile_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Fallback poll interval of the background profile updater (it is also "
+        "woken after every group commit).",
+    )
+    profile_batch_events: int = Field(
+        default=2000, ge=1, description="Events the profile updater folds per transaction."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,1 +1,2 @@
-"""Analytics adapters: metrics and attribution computed on numeric engines (numpy, SQL)."""
+"""Analytics adapters: set-based computations written once with Ibis (DuckDB, PySpark) and
+the numeric engines behind metrics and attribution (numpy, scipy)."""

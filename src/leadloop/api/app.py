@@ -13,7 +13,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from leadloop import __version__
 from leadloop.api import errors
 from leadloop.api.deps import KeyCache
-from leadloop.api.routers import content, handoff, leads, meta, rules, snippet, tracking
+from leadloop.api.routers import (
+    content,
+    handoff,
+    leads,
+    meta,
+    profiles,
+    rules,
+    snippet,
+    tracking,
+)
 from leadloop.api.schemas import SegmentBatch, SegmentMessage
 from leadloop.bootstrap import Container
 
@@ -59,6 +68,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(leads.router)
     app.include_router(handoff.router)
     app.include_router(snippet.router)
+    app.include_router(profiles.router)
     _add_body_schemas(app)
     return app
 

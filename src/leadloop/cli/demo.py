@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from leadloop.api.app import create_app
 from leadloop.bootstrap import Container
+from leadloop.cli import profiles
 from leadloop.cli.context import DatabaseOption, console, open_container
 from leadloop.cli.simulate import PHASES, summary_table
 from leadloop.errors import ValidationError
@@ -180,6 +181,7 @@ def demo(
         console.rule("[bold]3. What Leadloop now knows")
         console.print(_store_table(c, ws))
         console.print(_quarantine_table(c, ws))
+        profiles.show_demo_profiles(c, ws)
         elapsed = time.perf_counter() - started
         console.print(f"done in {elapsed:.1f} s; store: {c.settings.database_url}")
         if not serve:

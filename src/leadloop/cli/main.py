@@ -12,6 +12,7 @@ from leadloop.cli import (
     handoff,
     imports,
     leads,
+    profiles,
     rules,
     serve,
     simulate,
@@ -34,6 +35,8 @@ app.add_typer(users.app, name="user")
 app.add_typer(rules.app, name="rules")
 app.add_typer(leads.app, name="lead")
 app.add_typer(crm.app, name="crm")
+app.add_typer(profiles.compute, name="profiles")
+app.add_typer(profiles.read, name="profile")
 app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -35,6 +36,19 @@ class GroupCommitWriter:
         self.max_group_messages = max_group_messages
         self._queue: queue.Queue[_Job | None] = queue.Queue(maxsize=max_pending)
         self._thread: threading.Thread | None = None
+        self._listeners: list[Callable[[Iterable[int]], None]] = []
+
+    def add_commit_listener(self, listener: Callable[[Iterable[int]], None]) -> None:
+        """Call ``listener(workspace_ids)`` after each successful commit; it must not block."""
+        self._listeners.append(listener)
+
+    def _notify(self, group: list[_Job]) -> None:
+        workspace_ids = {j.unit.workspace_id for j in group}
+        for listener in self._listeners:
+            try:
+                listener(workspace_ids)
+            except Exception:  # a listener must never break the write path
+                logger.exception("ingest.listener_failed")
 
     def start(self) -> None:
         if self._thread is None:
@@ -94,3 +108,4 @@ class GroupCommitWriter:
             return
         for job, result in zip(group, results, strict=True):
             job.future.set_result(result)
+        self._notify(group)

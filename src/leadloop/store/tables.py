@@ -516,3 +516,66 @@ crm_sync_errors = Table(
     Column("resolved_at", UtcDateTime),
     UniqueConstraint("workspace_id", "connector", "object", "record_id"),
 )
+
+
+# --- Passive profiling (issue 3, revision 0005) -------------------------------------------
+# Per (identity, asset) consumption state, the fold of every event about that asset
+# (leadloop.domain.consumption.AssetState). Keyed by identity, not contact: a merge re-points
+# identities and the profile combines their states, so no state is rewritten.
+
+profile_states = Table(
+    "profile_states",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("identity_id", BigInteger, primary_key=True),
+    Column("asset_id", String(255), primary_key=True),
+    Column("first_at_ms", BigInteger, nullable=False),
+    Column("last_at_ms", BigInteger, nullable=False),
+    Column("first_event_id", BigInteger, nullable=False),
+    Column("last_event_id", BigInteger, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("depth", Float, nullable=False),
+    Column("active_ms", BigInteger, nullable=False),
+    Column("sections_json", Text, nullable=False),
+    Column("sections_total", Integer, nullable=False),
+    Column("visits", Integer, nullable=False),
+    Column("downloads", Integer, nullable=False),
+)
+
+# How far the profile updater has read each workspace's events (events.id, in id order).
+profile_cursors = Table(
+    "profile_cursors",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("last_event_id", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One row per contact with a profile: the as-of-independent values lists filter on.
+# weight_log2 is the forward-decayed total weight (docs/profiling.md), so "warm" and "hot"
+# can be filtered at any time with one comparison.
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("contact_id", BigInteger, primary_key=True),
+    Column("buying_stage", String(20)),
+    Column("persona", String(200)),
+    Column("segment", String(200)),
+    Column("top_interest", String(200)),
+    Column("weight_log2", Float),
+    Column("last_hot_at_ms", BigInteger),
+    Column("assets", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "workspace_id", "buying_stage"),
+)
+
+profile_interests = Table(
+    "profile_interests",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("contact_id", BigInteger, primary_key=True),
+    Column("topic", String(200), primary_key=True),
+    Column("rank", Integer, nullable=False),
+    Index(None, "workspace_id", "topic"),
+)
