@@ -6,7 +6,6 @@ import pytest
 from typer.testing import CliRunner
 
 from leadloop.bootstrap import Container
-from leadloop.cli.context import console
 from leadloop.cli.main import app
 from profiling_helpers import T0, Site, coverage_map_downloader, msg, video_book_reader
 
@@ -16,8 +15,12 @@ AS_OF = T0.replace(day=8).strftime("%Y-%m-%dT%H:%M:%S")
 
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Room for whole sentences in table cells, whatever terminal runs the tests."""
-    monkeypatch.setattr(console, "width", 400)
+    """Room for whole sentences in table cells, whatever terminal runs the tests.
+
+    Through COLUMNS, which the shared console reads at each print: setting its ``width``
+    would pin the restored width for every later test in the process.
+    """
+    monkeypatch.setenv("COLUMNS", "400")
 
 
 def _world(container: Container) -> tuple[Site, str]:
