@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from leadloop import __version__
 from leadloop.api import errors
 from leadloop.api.deps import KeyCache
-from leadloop.api.routers import content, handoff, leads, meta, rules, tracking
+from leadloop.api.routers import analytics, content, handoff, leads, meta, rules, tracking
 from leadloop.api.schemas import SegmentBatch, SegmentMessage
 from leadloop.bootstrap import Container
 
@@ -58,6 +58,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(rules.router)
     app.include_router(leads.router)
     app.include_router(handoff.router)
+    app.include_router(analytics.router)
     _add_body_schemas(app)
     return app
 

@@ -6,12 +6,15 @@ import typer
 
 from leadloop.cli import (
     content,
+    costs,
     crm,
     db,
     demo,
+    export,
     handoff,
     imports,
     leads,
+    report,
     rules,
     serve,
     simulate,
@@ -34,6 +37,9 @@ app.add_typer(users.app, name="user")
 app.add_typer(rules.app, name="rules")
 app.add_typer(leads.app, name="lead")
 app.add_typer(crm.app, name="crm")
+app.add_typer(costs.app, name="costs")
+app.add_typer(report.app, name="report")
+app.add_typer(export.app, name="export")
 app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
