@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from leadloop.analytics.output import write_report
+from leadloop.analytics.queries import NONE
 from leadloop.analytics.reports import REPORTS, Filters, Report
 from leadloop.analytics.run import run_report
 from leadloop.cli.context import DatabaseOption, WorkspaceOption, console, open_container
@@ -31,10 +32,14 @@ def _cell(value: Any) -> str:
 
 
 def report_table(report: Report) -> Table:
-    """A Rich table of a report; undefined ratios print n/a."""
-    table = Table(*report.columns, title=report.title)
+    """A Rich table of a report; undefined ratios print n/a, an uncut report has no cut."""
+    keep = [
+        i for i, c in enumerate(report.columns)
+        if c != "cut" or any(r[i] != NONE for r in report.rows)
+    ]  # fmt: skip
+    table = Table(*(report.columns[i] for i in keep), title=report.title)
     for row in report.rows:
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(_cell(row[i]) for i in keep))
     return table
 
 
