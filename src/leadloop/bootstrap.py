@@ -24,8 +24,8 @@ from leadloop.services.leads import LeadService
 from leadloop.services.rules import RuleBook
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
-from leadloop.store.crm import OpportunityHook, SqlCrmStore
 from leadloop.store.costs import SqlCostLedger
+from leadloop.store.crm import OpportunityHook, SqlCrmStore
 from leadloop.store.crm_state import SqlSyncState
 from leadloop.store.directory import SqlDirectory
 from leadloop.store.engine import make_engine

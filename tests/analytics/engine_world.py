@@ -79,12 +79,27 @@ TRANSITIONS = (  # who, state, when
 def _events() -> bytes:
     lines = []
     for n, (email, _, _, _) in enumerate(TOUCHES):
-        lines.append({"type": "identify", "messageId": f"id-{n}", "userId": email,
-                      "timestamp": "2024-12-31T00:00:00Z", "traits": {"email": email}})
+        lines.append(
+            {
+                "type": "identify",
+                "messageId": f"id-{n}",
+                "userId": email,
+                "timestamp": "2024-12-31T00:00:00Z",
+                "traits": {"email": email},
+            }
+        )
     for n, (email, at, name, medium) in enumerate(TOUCHES):
-        lines.append({"type": "page", "messageId": f"page-{n}", "userId": email,
-                      "timestamp": at, "name": "Page", "properties": {"asset_id": f"ast-{n}"},
-                      "context": {"campaign": {"name": name, "medium": medium}}})
+        lines.append(
+            {
+                "type": "page",
+                "messageId": f"page-{n}",
+                "userId": email,
+                "timestamp": at,
+                "name": "Page",
+                "properties": {"asset_id": f"ast-{n}"},
+                "context": {"campaign": {"name": name, "medium": medium}},
+            }
+        )
     return b"".join(orjson.dumps(x) + b"\n" for x in lines)
 
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import ENGINES, open_engine
 from engine_world import pg_container, pg_reason, sqlite_container
 from sqlalchemy import select
 from test_metrics_olist import DEALS, MQLS, pandas_truth
 from typer.testing import CliRunner
 
+from conftest import ENGINES, open_engine
 from leadloop.analytics.queries import stage_days
 from leadloop.analytics.reports import Filters, funnel_report, pipeline_report
 from leadloop.cli.main import app
@@ -62,8 +62,8 @@ def _load_olist(c: Any, tmp: Path) -> int:
         f"{m}@olist.example,{origin[m]}\n" for m in first if m not in bad))  # fmt: skip
     import_contacts(c.directory, workspace_id=ws, path=path)
     with c.engine.begin() as conn:
-        ids = {e.split("@")[0]: i for e, i in conn.execute(
-            select(contacts.c.email, contacts.c.id).where(contacts.c.workspace_id == ws))}  # fmt: skip
+        query = select(contacts.c.email, contacts.c.id).where(contacts.c.workspace_id == ws)
+        ids = {e.split("@")[0]: i for e, i in conn.execute(query)}
         rows = [_move(ws, ids[m], "sales_ready", at) for m, at in first.items() if m in ids]
         rows += [_move(ws, ids[m], "won", at) for m, at in won.items() if m in ids]
         conn.execute(lead_transitions.insert(), rows)
@@ -125,8 +125,9 @@ def _maven_truth(column: str) -> dict[str, tuple[int, float, int, int, float]]:
     return out
 
 
-@pytest.mark.parametrize(("cut", "column"),
-                         [("sector", "sector"), ("product", "product"), ("rep", "sales_agent")])
+@pytest.mark.parametrize(
+    ("cut", "column"), [("sector", "sector"), ("product", "product"), ("rep", "sales_agent")]
+)
 def test_maven_pipeline_and_win_rate_equal_pandas(wh: Any, cut: str, column: str) -> None:
     report = pipeline_report(wh("maven"), Filters(None, cut=cut))
     got = {r[1]: (r[2], r[3], r[4], r[5], r[7]) for r in report.rows}

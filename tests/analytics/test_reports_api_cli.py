@@ -58,9 +58,7 @@ def test_cpod_report_through_the_api(client: Any) -> None:
 
 def test_pipeline_and_attribution_reports_through_the_api(client: Any) -> None:
     pipeline = client("/v1/reports/pipeline", params={"by": "year", "segment": "SMB"}).json()
-    assert [(r["cut"], r["created"], r["win_rate"]) for r in pipeline["data"]] == [
-        ("SMB", 2, 1.0)
-    ]
+    assert [(r["cut"], r["created"], r["win_rate"]) for r in pipeline["data"]] == [("SMB", 2, 1.0)]
     body = client("/v1/reports/attribution",
                   params={"by": "all", "model": "first_touch"}).json()  # fmt: skip
     assert [(r["key"], r["value"]) for r in body["data"] if r["value"]] == [("search ads", 3800.0)]
@@ -126,18 +124,34 @@ def test_report_cli_table_csv_json_and_parquet(world: Any, store: Any, tmp_path:
                                  "--format", "csv", *args])  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     assert {(r["rep"], r["created"], r["win_rate"]) for r in rows} == {
-        ("Rita", "2", "1.0"), ("Bo", "2", "0.0")
+        ("Rita", "2", "1.0"),
+        ("Bo", "2", "0.0"),
     }
     as_json = runner.invoke(app, ["report", "nurture", "--by", "quarter", "--format", "json",
                                   *args])  # fmt: skip
     assert orjson.loads(as_json.stdout)[0]["median_days"] == 23.5
     out = tmp_path / "attribution.parquet"
-    written = runner.invoke(app, ["report", "attribution", "--by", "all", "--model",
-                                  "last_touch", "--format", "parquet", "--out", str(out), *args])
+    written = runner.invoke(
+        app,
+        [
+            "report",
+            "attribution",
+            "--by",
+            "all",
+            "--model",
+            "last_touch",
+            "--format",
+            "parquet",
+            "--out",
+            str(out),
+            *args,
+        ],
+    )
     assert written.exit_code == 0, written.output
     credits = pq.read_table(out).select(["channel", "value"]).to_pydict()
     assert {k: v for k, v in zip(*credits.values(), strict=True) if v} == {
-        "webinar": 3300.0, "email": 500.0
+        "webinar": 3300.0,
+        "email": 500.0,
     }
     refused = runner.invoke(app, ["report", "cpod", "--format", "parquet", *args])
     assert refused.exit_code == 1 and "needs --out FILE" in refused.output
@@ -150,6 +164,21 @@ def test_export_parquet_cli_writes_hive_partitions(world: Any, store: Any, tmp_p
     assert result.exit_code == 0, result.output
     days = sorted(p.name for p in (out / "cost_entries").iterdir())
     assert days == [f"date=2025-0{m}-01" for m in range(1, 7)]
-    cpod = runner.invoke(app, ["report", "cpod", "--by", "year", "--parquet", str(out),
-                               "--format", "json", "-w", "world", "--database-url", store.url])
+    cpod = runner.invoke(
+        app,
+        [
+            "report",
+            "cpod",
+            "--by",
+            "year",
+            "--parquet",
+            str(out),
+            "--format",
+            "json",
+            "-w",
+            "world",
+            "--database-url",
+            store.url,
+        ],
+    )
     assert orjson.loads(cpod.stdout)[0]["cpod"] == pytest.approx(1550 / 3000)

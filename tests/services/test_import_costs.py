@@ -79,7 +79,8 @@ def test_costs_cli_add_list_and_import(store: Any, container: Any, workspace: An
     assert "2 lines, total 1,480.00" in listed.output
     lines = container.costs.lines(workspace.id)
     assert [(x.program, x.kind, x.component, x.amount) for x in lines] == [
-        ("Trade shows", "marketing", "events", 1300.0), ("Sales tools", "sales", "other", 180.0)
+        ("Trade shows", "marketing", "events", 1300.0),
+        ("Sales tools", "sales", "other", 180.0),
     ]
     bad = runner.invoke(app, ["costs", "add", "April", "X", "1", *url])
     assert bad.exit_code == 1 and "write it as YYYY-MM" in bad.output

@@ -26,7 +26,8 @@ OUTCOMES = ("pipeline", "revenue")
 
 def _converted_at(row: dict[str, Any], outcome: str) -> datetime | None:
     if outcome == "pipeline":
-        return row["created_at"]
+        created: datetime | None = row["created_at"]
+        return created
     if row["status"] != "won" or row["close_date"] is None:
         return None
     return datetime.combine(row["close_date"], time(23, 59, 59), UTC)
@@ -75,7 +76,7 @@ def attribution_report(wh: Warehouse, f: Filters) -> Report:
     """Credits per period of conversion and key (channel, program or content)."""
     by_period: dict[str, list[Journey]] = defaultdict(list)
     for j in journeys(wh, f):
-        anchor = j.converted_at if j.converted else j.touches[-1].at
+        anchor = j.converted_at if j.converted and j.converted_at else j.touches[-1].at
         by_period[period_of(anchor, f.grain)].append(j)
     report = Report("attribution",
                     f"Attribution of {f.outcome} to {f.dimension} ({f.model}, {f.level} level)",

@@ -200,8 +200,8 @@ def stage_days(wh: Warehouse, from_state: str, to_state: str, cut: str | None = 
     """Per lead: days from its first entry into ``from_state`` to its first entry into
     ``to_state`` at or after it (time to close from sales_ready to won), with its label."""
     t = wh.table("lead_transitions")
-    start = t.filter(t.to_state == from_state).group_by(sid=t.contact_id).aggregate(
-        start=t.at.min()
+    start = (
+        t.filter(t.to_state == from_state).group_by(sid=t.contact_id).aggregate(start=t.at.min())
     )
     end = t.filter(t.to_state == to_state)
     j = end.join(start, (end.contact_id == start.sid) & (end.at >= start.start))

@@ -7,7 +7,7 @@ prints as a Rich table or writes as CSV/JSON/Parquet, and the API returns as JSO
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any, Final

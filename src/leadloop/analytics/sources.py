@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import orjson
 import pyarrow as pa
@@ -22,7 +22,6 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, Select, select
 
 from leadloop.errors import ValidationError
-
 from leadloop.store.tables import (
     accounts,
     contacts,
@@ -76,8 +75,10 @@ def _select(name: str) -> Select[tuple[object, ...]]:
     o, oc, ce, lt, ct = opportunities.c, opportunity_contacts.c, cost_entries.c, \
         lead_transitions.c, contacts.c  # fmt: skip
     if name == "opportunities":
-        return select(o.workspace_id, o.id, o.crm_id, o.account_id, o.name, o.amount,
-                      o.currency, o.status, o.type, o.created_at, o.close_date, o.owner)  # fmt: skip
+        return select(
+            o.workspace_id, o.id, o.crm_id, o.account_id, o.name, o.amount, o.currency,
+            o.status, o.type, o.created_at, o.close_date, o.owner,
+        )  # fmt: skip
     if name == "opportunity_contacts":
         return select(o.workspace_id, oc.opportunity_id, oc.contact_id, oc.is_primary).join_from(
             opportunity_contacts, opportunities, oc.opportunity_id == o.id
@@ -166,7 +167,7 @@ def store_arrow(engine: Engine, name: str, workspace_id: int, batch: int = 50_00
 
 
 def _batch(schema: pa.Schema, rows: list[tuple[object, ...]]) -> pa.RecordBatch:
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in schema]
     return pa.RecordBatch.from_arrays(
         [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
         schema=schema,
@@ -213,5 +214,5 @@ def write_parquet(engine: Engine, workspace_id: int, out: Path) -> dict[str, int
             options["partitioning"] = ds.partitioning(
                 pa.schema([("date", pa.string())]), flavor="hive"
             )
-        ds.write_dataset(table, path, format="parquet", **options)  # type: ignore[arg-type]
+        ds.write_dataset(table, path, format="parquet", **options)
     return written

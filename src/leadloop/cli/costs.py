@@ -47,8 +47,11 @@ def add_cmd(
     campaign: str = typer.Option("", "--campaign", help="A campaign inside the program."),
     channel: str = typer.Option("", "--channel", help="search ads, e-mail, events, ..."),
     component: str = typer.Option(
-        "", "--component", help="ads, email, events, content_production, staff, commissions, "
-        "tools, other (default: from the channel)."),
+        "",
+        "--component",
+        help="ads, email, events, content_production, staff, commissions, "
+        "tools, other (default: from the channel).",
+    ),
     currency: str = typer.Option("USD", "--currency", help="ISO 4217 code."),
     workspace: str = WorkspaceOption,
     database_url: str | None = DatabaseOption,

@@ -13,9 +13,12 @@ from leadloop.cli.context import DatabaseOption, WorkspaceOption, console, open_
 app = typer.Typer(help="Export the store for warehouses and Spark.", no_args_is_help=True)
 
 
+OutArgument = typer.Argument(..., help="Folder to write (each table is replaced).")
+
+
 @app.command("parquet")
 def parquet_cmd(
-    out: Path = typer.Argument(..., help="Folder to write (each table is replaced)."),
+    out: Path = OutArgument,
     workspace: str = WorkspaceOption,
     database_url: str | None = DatabaseOption,
 ) -> None:

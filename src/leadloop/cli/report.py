@@ -53,28 +53,39 @@ def _cut(segment: str | None, persona: str | None, cut: str | None) -> str | Non
     return "segment" if segment else "persona" if persona else None
 
 
+ParquetOption = typer.Option(None, "--parquet", help="Read a `leadloop export parquet` folder.")
+OutOption = typer.Option(None, "--out", help="Write the report to FILE.")
+
+
 def _command(name: str) -> Any:
     def command(
         by: str = typer.Option("quarter", "--by", help="month, quarter, year or all."),
         cut: str | None = typer.Option(
-            None, "--cut", help="Cut by: segment, sector, region, rep, product, type "
-            "(opportunities); segment, persona (leads)."),
+            None,
+            "--cut",
+            help="Cut by: segment, sector, region, rep, product, type "
+            "(opportunities); segment, persona (leads).",
+        ),
         segment: str | None = typer.Option(None, "--segment", help="Only this segment."),
         persona: str | None = typer.Option(None, "--persona", help="Only this persona."),
         channel: str | None = typer.Option(None, "--channel", help="Attribution: one channel."),
-        model: str = typer.Option("linear", "--model", help="Attribution model: first_touch, "
-                                  "last_touch, linear, time_decay, position_based, w_shaped, "
-                                  "full_path, shapley, markov_1..3."),
-        dimension: str = typer.Option("channel", "--dimension",
-                                      help="Attribution credits: channel, program or content."),
+        model: str = typer.Option(
+            "linear",
+            "--model",
+            help="Attribution model: first_touch, "
+            "last_touch, linear, time_decay, position_based, w_shaped, "
+            "full_path, shapley, markov_1..3.",
+        ),
+        dimension: str = typer.Option(
+            "channel", "--dimension", help="Attribution credits: channel, program or content."
+        ),
         level: str = typer.Option("account", "--level", help="Attribution: account or contact."),
         outcome: str = typer.Option("pipeline", "--outcome", help="pipeline or revenue."),
         lookback: int = typer.Option(90, "--lookback", help="Attribution lookback in days."),
         engine: str = typer.Option("duckdb", "--engine", help="duckdb, postgres or spark."),
-        parquet: Path | None = typer.Option(None, "--parquet",
-                                            help="Read a `leadloop export parquet` folder."),
+        parquet: Path | None = ParquetOption,
         fmt: str = typer.Option("table", "--format", help="table, csv, json or parquet."),
-        out: Path | None = typer.Option(None, "--out", help="Write the report to FILE."),
+        out: Path | None = OutOption,
         workspace: str = WorkspaceOption,
         database_url: str | None = DatabaseOption,
     ) -> None:

@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from leadloop.domain.metrics.revenue import COST_KINDS, CostEntry
@@ -57,9 +57,8 @@ class CostLine:
 
     def entry(self) -> CostEntry:
         """The line as the input of the revenue metrics (``cpod``...)."""
-        return CostEntry(
-            self.month, self.amount, self.kind, self.program or None, currency=self.currency
-        )
+        on = datetime(self.month.year, self.month.month, 1, tzinfo=UTC)
+        return CostEntry(on, self.amount, self.kind, self.program or None, currency=self.currency)
 
 
 def parse_month(text: str) -> date:

@@ -539,8 +539,13 @@ cost_entries = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint(
-        "workspace_id", "month", "kind", "program", "campaign", "component",
+        "workspace_id",
+        "month",
+        "kind",
+        "program",
+        "campaign",
+        "component",
         name="uq_cost_entries_line",
-    ),  # fmt: skip
+    ),
     Index(None, "workspace_id", "month"),
 )

@@ -7,9 +7,9 @@ the same code path as ``leadloop report``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from leadloop.analytics.reports import Filters
@@ -74,8 +74,11 @@ class _Query:
     def __init__(
         self,
         by: str = Query("quarter", description="month, quarter, year or all."),
-        cut: str | None = Query(None, description="segment, sector, region, rep, product, "
-                                "type, persona (what the report allows)."),
+        cut: str | None = Query(
+            None,
+            description="segment, sector, region, rep, product, "
+            "type, persona (what the report allows).",
+        ),
         segment: str | None = Query(None, description="Only this segment (cuts by it)."),
         persona: str | None = Query(None, description="Only this persona (cuts by it)."),
         channel: str | None = Query(None, description="Attribution: only this channel."),
@@ -93,6 +96,9 @@ class _Query:
                                model, dimension, level, outcome, lookback)  # fmt: skip
 
 
+ReportQuery = Annotated[_Query, Depends()]
+
+
 def _run(container: Any, key: Any, name: str, q: _Query, row: type[BaseModel]) -> Any:
     report = run_report(container.engine, key.workspace_id, name, q.filters,
                         engine_name=q.engine)  # fmt: skip
@@ -102,11 +108,8 @@ def _run(container: Any, key: Any, name: str, q: _Query, row: type[BaseModel]) -
             "count": len(data), "data": data}  # fmt: skip
 
 
-
 def _register(name: str, model: type[BaseModel], row: type[BaseModel], doc: str) -> None:
-    from fastapi import Depends
-
-    def endpoint(container: ContainerDep, key: AdminKey, q: _Query = Depends()) -> Any:
+    def endpoint(container: ContainerDep, key: AdminKey, q: ReportQuery) -> Any:
         return _run(container, key, name, q, row)
 
     endpoint.__doc__ = doc
@@ -114,13 +117,33 @@ def _register(name: str, model: type[BaseModel], row: type[BaseModel], doc: str)
     router.get(f"/v1/reports/{name}", response_model=model, responses=RESPONSES)(endpoint)
 
 
-_register("cpod", CpodReport, CpodRow,
-          "CPOD per period: (marketing + sales cost) / booked order revenue, and its trend.")
-_register("pipeline", PipelineReport, PipelineRow,
-          "Pipeline created and deals closed per period and cut: win rate, deal size, cycle.")
-_register("funnel", FunnelReport, FunnelRow,
-          "Funnel conversion between lifecycle stages per period of entry.")
-_register("attribution", AttributionReport, AttributionRow,
-          "Pipeline or revenue credited to channels, programs or content by a model.")
-_register("nurture", NurtureReport, NurtureRow,
-          "Nurture period (first touch or recycle to sales_ready) per period, and its trend.")
+_register(
+    "cpod",
+    CpodReport,
+    CpodRow,
+    "CPOD per period: (marketing + sales cost) / booked order revenue, and its trend.",
+)
+_register(
+    "pipeline",
+    PipelineReport,
+    PipelineRow,
+    "Pipeline created and deals closed per period and cut: win rate, deal size, cycle.",
+)
+_register(
+    "funnel",
+    FunnelReport,
+    FunnelRow,
+    "Funnel conversion between lifecycle stages per period of entry.",
+)
+_register(
+    "attribution",
+    AttributionReport,
+    AttributionRow,
+    "Pipeline or revenue credited to channels, programs or content by a model.",
+)
+_register(
+    "nurture",
+    NurtureReport,
+    NurtureRow,
+    "Nurture period (first touch or recycle to sales_ready) per period, and its trend.",
+)
