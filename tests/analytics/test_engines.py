@@ -37,6 +37,7 @@ def test_cpod_per_quarter_and_its_trend(wh: Warehouse) -> None:
     # Q2 cost 400 + 50 + 500 = 950; booked: O3 2000 (closed 20 May). O2 lost, O4 open.
     report = cpod_report(wh, Filters("quarter"))
     rows = _rows(report, "period", "marketing_cost", "sales_cost", "booked_revenue", "cpod")
+    assert _rows(report, "cut") == [("(none)",), ("(none)",)]
     assert rows == [("2025-Q1", 300.0, 300.0, 1000.0, 0.6), ("2025-Q2", 450.0, 500.0, 2000.0,
                                                                0.475)]  # fmt: skip
     changes = _rows(report, "change")
@@ -203,3 +204,14 @@ def test_a_parquet_export_gives_the_same_reports(
     for build, f in ((cpod_report, Filters("quarter")), (pipeline_report, Filters("quarter")),
                      (attribution_report, Filters("year"))):  # fmt: skip
         assert build(other, f).rows == build(wh, f).rows
+
+
+def test_cpod_cut_by_program_adds_up_to_the_period_cpod(wh: Warehouse) -> None:
+    report = cpod_report(wh, Filters("quarter", cut="program"))
+    got = {(p, label): value for p, label, *_, value, _ in report.rows}
+    # Q1: search 100, webinars 200, sales team 300 over 1000 booked.
+    assert got[("2025-Q1", "Search ads")] == pytest.approx(0.1)
+    assert got[("2025-Q1", "Webinars")] == pytest.approx(0.2)
+    assert got[("2025-Q1", "Sales team")] == pytest.approx(0.3)
+    q2 = [v for (p, _), v in got.items() if p == "2025-Q2"]
+    assert sum(q2) == pytest.approx(0.475)

@@ -80,35 +80,45 @@ def _at(day: Any) -> datetime:
     return datetime.combine(day, time(), UTC) if not isinstance(day, datetime) else day
 
 
-def cpod_report(wh: Warehouse, f: Filters) -> Report:
-    """CPOD per period and its trend: the engine sums, :func:`cpod` and :func:`trend` finish."""
-    grain = f.grain
+def _cpod_inputs(
+    wh: Warehouse, grain: str | None, cut: str | None
+) -> tuple[list[CostEntry], list[Opportunity]]:
+    """Summed costs (the cut's label rides in ``program``) and one booking per period."""
+    start = lambda key: _at(period_start(key, grain))  # noqa: E731
     costs = [
-        CostEntry(_at(period_start(r["period"], grain)), r["amount"], r["kind"],
-                  grain=grain or "year", currency=r["currency"])
-        for r in _rows(cost_query(wh, grain))
+        CostEntry(start(r["period"]), r["amount"], r["kind"], r["cut"],
+                  grain=grain or "month", currency=r["currency"])
+        for r in _rows(cost_query(wh, grain, cut))
     ]  # fmt: skip
     booked = [
-        Opportunity(f"booked:{r['period']}", "", _at(period_start(r["period"], grain)),
-                    r["amount"], "won", _at(period_start(r["period"], grain)),
-                    currency=r["currency"])
+        Opportunity(f"booked:{r['period']}", "", start(r["period"]), r["amount"], "won",
+                    start(r["period"]), currency=r["currency"])
         for r in _rows(booked_query(wh, grain))
     ]  # fmt: skip
-    if grain is None:
-        costs = [CostEntry(c.on, c.amount, c.kind, currency=c.currency) for c in costs]
-    ratios = cpod(costs, booked, grain)
-    by_kind: dict[tuple[str, str], float] = defaultdict(float)
-    for c in costs:
-        by_kind[(period_of(c.on, grain), c.kind)] += c.amount
-    points = trend({p: r.value for p, r in ratios.items()})
+    return costs, booked
+
+
+def cpod_report(wh: Warehouse, f: Filters) -> Report:
+    """CPOD per period (and cost cut) and its trend: the engine sums, :func:`cpod` and
+    :func:`trend` finish. Cut by program, channel...: each label's cost per order dollar
+    (they add up to the period's CPOD)."""
+    costs, booked = _cpod_inputs(wh, f.grain, f.cut)
     report = Report("cpod", "CPOD: (marketing + sales cost) / booked order revenue",
-                    ["period", "marketing_cost", "sales_cost", "booked_revenue", "cpod",
-                     "change"])  # fmt: skip
-    for point in points:
-        r = ratios[point.period]
-        report.rows.append([point.period, by_kind[(point.period, "marketing")],
-                            by_kind[(point.period, "sales")], r.denominator, r.value,
-                            point.change])  # fmt: skip
+                    ["period", f.cut or "cut", "marketing_cost", "sales_cost",
+                     "booked_revenue", "cpod", "change"])  # fmt: skip
+    labels = sorted({c.program or NONE for c in costs}) if f.cut else [NONE]
+    for label in labels:
+        mine = [c for c in costs if f.cut is None or c.program == label]
+        ratios = cpod(mine, booked, f.grain)
+        by_kind: dict[tuple[str, str], float] = defaultdict(float)
+        for c in mine:
+            by_kind[(period_of(c.on, f.grain), c.kind)] += c.amount
+        for point in trend({p: r.value for p, r in ratios.items()}):
+            r = ratios[point.period]
+            report.rows.append([point.period, label, by_kind[(point.period, "marketing")],
+                                by_kind[(point.period, "sales")], r.denominator, r.value,
+                                point.change])  # fmt: skip
+    report.rows.sort(key=lambda row: (row[0], row[1]))
     return report
 
 

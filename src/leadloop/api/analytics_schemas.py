@@ -54,6 +54,7 @@ class CostsWritten(BaseModel):
 
 class CpodRow(BaseModel):
     period: str
+    cut: str = Field(description="The cost cut's label (program, channel...), `(none)` uncut.")
     marketing_cost: float
     sales_cost: float
     booked_revenue: float
