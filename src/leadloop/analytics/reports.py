@@ -84,7 +84,10 @@ def _cpod_inputs(
     wh: Warehouse, grain: str | None, cut: str | None
 ) -> tuple[list[CostEntry], list[Opportunity]]:
     """Summed costs (the cut's label rides in ``program``) and one booking per period."""
-    start = lambda key: _at(period_start(key, grain))  # noqa: E731
+
+    def start(key: int) -> datetime:
+        return _at(period_start(key, grain))
+
     costs = [
         CostEntry(start(r["period"]), r["amount"], r["kind"], r["cut"],
                   grain=grain or "month", currency=r["currency"])
