@@ -28,6 +28,7 @@ from leadloop.services.profiling import ProfileUpdater
 from leadloop.services.rules import RuleBook
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
+from leadloop.store.costs import SqlCostLedger
 from leadloop.store.crm import OpportunityHook, SqlCrmStore
 from leadloop.store.crm_state import SqlSyncState
 from leadloop.store.directory import SqlDirectory
@@ -84,6 +85,11 @@ class Container:
     @property
     def reps(self) -> SqlReps:
         return SqlReps(self.engine)
+
+    @property
+    def costs(self) -> SqlCostLedger:
+        """The cost ledger (the numerator of CPOD)."""
+        return SqlCostLedger(self.engine)
 
     @property
     def webhooks(self) -> SqlWebhooks:

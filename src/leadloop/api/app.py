@@ -14,6 +14,7 @@ from leadloop import __version__
 from leadloop.api import errors
 from leadloop.api.deps import KeyCache
 from leadloop.api.routers import (
+    analytics,
     content,
     handoff,
     leads,
@@ -69,6 +70,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(handoff.router)
     app.include_router(snippet.router)
     app.include_router(profiles.router)
+    app.include_router(analytics.router)
     _add_body_schemas(app)
     return app
 

@@ -29,6 +29,7 @@ from leadloop.api.app import create_app
 from leadloop.bootstrap import Container
 from leadloop.cli import profiles
 from leadloop.cli.context import DatabaseOption, console, open_container
+from leadloop.cli.revenue_demo import load_and_report
 from leadloop.cli.simulate import PHASES, summary_table
 from leadloop.errors import ValidationError
 from leadloop.services.catalog import load_catalog_file
@@ -182,12 +183,14 @@ def demo(
         console.print(_store_table(c, ws))
         console.print(_quarantine_table(c, ws))
         profiles.show_demo_profiles(c, ws)
+        console.rule("[bold]4. Revenue: CPOD, pipeline and attribution")
+        load_and_report(c, ws, out)
         elapsed = time.perf_counter() - started
         console.print(f"done in {elapsed:.1f} s; store: {c.settings.database_url}")
         if not serve:
             return
         url = f"http://127.0.0.1:{port}"
-        console.rule("[bold]4. Serving")
+        console.rule("[bold]5. Serving")
         console.print(f"API docs:  [bold]{url}/docs[/]")
         console.print(f"write key: {DEMO_WRITE_KEY}   admin key: {DEMO_ADMIN_KEY}")
         console.print(f"try:  curl -s {url}/v1/summary -H 'Authorization: Bearer {DEMO_ADMIN_KEY}'")

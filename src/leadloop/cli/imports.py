@@ -29,6 +29,7 @@ from leadloop.services.imports import (
     detect_format,
     import_accounts,
     import_contacts,
+    import_costs,
     import_events,
     import_opportunities,
     load_mapping_file,
@@ -357,3 +358,26 @@ def opportunities_cmd(
         )
 
     _run_import(database_url, path, fmt, workspace, maps, mapping_file, work, check_source)
+
+
+@app.command("costs")
+def costs_cmd(
+    path: Path = PathArgument,
+    workspace: str = WorkspaceOption,
+    fmt: str | None = FormatOption,
+    maps: list[str] | None = MapOption,
+    mapping_file: Path | None = MappingOption,
+    currency: str = typer.Option("USD", "--currency", help="Currency of rows that have none."),
+    chunk_size: int = typer.Option(5_000, "--chunk-size", min=1, help="Rows per transaction."),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Import the cost ledger: month, kind (marketing/sales), program, amount, and optionally
+    campaign, channel, component, currency. Reloading replaces amounts, never adds twice."""
+
+    def work(c: Container, ws: int, mapping: dict[str, str], tick: Tick) -> ImportReport:
+        return import_costs(
+            c.costs, workspace_id=ws, path=path, fmt=fmt, mapping=mapping,
+            currency=currency, chunk_size=chunk_size, progress=tick,
+        )  # fmt: skip
+
+    _run_import(database_url, path, fmt, workspace, maps, mapping_file, work)

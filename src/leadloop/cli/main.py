@@ -6,13 +6,16 @@ import typer
 
 from leadloop.cli import (
     content,
+    costs,
     crm,
     db,
     demo,
+    export,
     handoff,
     imports,
     leads,
     profiles,
+    report,
     rules,
     serve,
     simulate,
@@ -37,6 +40,9 @@ app.add_typer(leads.app, name="lead")
 app.add_typer(crm.app, name="crm")
 app.add_typer(profiles.compute, name="profiles")
 app.add_typer(profiles.read, name="profile")
+app.add_typer(costs.app, name="costs")
+app.add_typer(report.app, name="report")
+app.add_typer(export.app, name="export")
 app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)

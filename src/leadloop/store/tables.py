@@ -579,3 +579,37 @@ profile_interests = Table(
     Column("rank", Integer, nullable=False),
     Index(None, "workspace_id", "topic"),
 )
+
+
+# -- Cost ledger (issue 6, revision 0010) -------------------------------------------------
+# What marketing and sales spent per month, per program, campaign and component; the
+# numerator of CPOD. One row per (workspace, month, kind, program, campaign, component):
+# reloading a line replaces its amount.
+
+cost_entries = Table(
+    "cost_entries",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("month", Date, nullable=False),  # first day of the month
+    Column("kind", String(10), nullable=False),  # marketing | sales
+    Column("program", String(200), nullable=False),
+    Column("campaign", String(200), nullable=False),  # '' when the line is the program's
+    Column("channel", String(100), nullable=False),
+    Column("component", String(40), nullable=False),
+    Column("amount", Float, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("source", String(300), nullable=False),  # import:<file> | api | cli
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint(
+        "workspace_id",
+        "month",
+        "kind",
+        "program",
+        "campaign",
+        "component",
+        name="uq_cost_entries_line",
+    ),
+    Index(None, "workspace_id", "month"),
+)

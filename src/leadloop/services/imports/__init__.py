@@ -9,8 +9,10 @@ their line number and reason, and is idempotent: running the same file again add
     events.py     import_events (through the tracking write path)
     directory.py  import_contacts, import_accounts (through store.directory)
     opportunities.py  import_opportunities (through store.crm, like the CRM syncs)
+    costs.py      import_costs (the cost ledger, store.costs)
 """
 
+from leadloop.services.imports.costs import import_costs
 from leadloop.services.imports.directory import import_accounts, import_contacts
 from leadloop.services.imports.events import derived_message_id, import_events
 from leadloop.services.imports.files import FORMATS, detect_format
@@ -26,6 +28,7 @@ __all__ = [
     "detect_format",
     "import_accounts",
     "import_contacts",
+    "import_costs",
     "import_events",
     "import_opportunities",
     "load_mapping_file",
