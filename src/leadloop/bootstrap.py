@@ -22,6 +22,8 @@ from leadloop.services.handoff.config import HandOffConfig, SmtpConfig
 from leadloop.services.handoff.worker import DeliveryWorker
 from leadloop.services.leads import LeadService
 from leadloop.services.rules import RuleBook
+from leadloop.services.sale_content import SaleContentTagger
+from leadloop.services.sale_loop import SaleLoop
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
 from leadloop.store.crm import OpportunityHook, SqlCrmStore
@@ -85,6 +87,11 @@ class Container:
         """What ``hand_off`` and the delivery worker need from the settings."""
         return handoff_config(self.settings)
 
+    @property
+    def sale_content(self) -> SaleContentTagger:
+        """Tags content as part of each sale (run after every sync and import)."""
+        return SaleContentTagger(self.engine, self.settings.sale_content_lookback_days)
+
     def delivery_worker(self, name: str | None = None) -> DeliveryWorker:
         return DeliveryWorker(self.engine, self.handoff_config, name=name)
 
@@ -101,7 +108,7 @@ def bootstrap(settings: Settings | None = None) -> Container:
     users = UserRepository(engine)
     facts: FactsSource = MemoryFactsSource()
     lead_store = SqlLeadStore(engine)
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         workspaces=WorkspaceRepository(engine),
@@ -120,6 +127,8 @@ def bootstrap(settings: Settings | None = None) -> Container:
         lead_store=lead_store,
         leads=LeadService(lead_store, users, settings.lead_reject_reasons),
     )
+    container.opportunity_hooks.append(SaleLoop(lead_store).on_opportunity_changed)
+    return container
 
 
 def handoff_config(settings: Settings) -> HandOffConfig:
