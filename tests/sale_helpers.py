@@ -25,7 +25,9 @@ def day(n: int, hour: int = 9) -> datetime:
     return datetime(2026, 1, 1, hour, tzinfo=UTC) + timedelta(days=n - 1)
 
 
-def people(container: Container, workspace_id: int, *emails: str) -> dict[str, int]:
+def people(
+    container: Container, workspace_id: int, *emails: str, on_account: bool = True
+) -> dict[str, int]:
     """The account acme.example and a known contact per e-mail on it (created 1 January)."""
     container.directory.upsert_accounts(
         workspace_id, [AccountRecord(name="Acme", domain="acme.example")], [],
@@ -37,7 +39,7 @@ def people(container: Container, workspace_id: int, *emails: str) -> dict[str, i
         for email in emails:
             result = conn.execute(
                 contacts.insert().values(
-                    workspace_id=workspace_id, status="known", email=email, account_id=account,
+                    workspace_id=workspace_id, status="known", email=email, account_id=account if on_account else None,
                     created_at=day(1), updated_at=day(1),
                 )
             )  # fmt: skip

@@ -145,8 +145,9 @@ def test_a_lost_deal_keeps_a_contact_who_is_on_another_open_deal(container, work
     assert container.leads.show(workspace.id, ids[ANA]).state == "recycled"
     with container.engine.connect() as conn:
         moves = conn.execute(
-            select(sale_lead_moves.c.status, sale_lead_moves.c.outcome, sale_lead_moves.c.detail)
-            .order_by(sale_lead_moves.c.id)
+            select(
+                sale_lead_moves.c.status, sale_lead_moves.c.outcome, sale_lead_moves.c.detail
+            ).order_by(sale_lead_moves.c.id)
         ).all()
     assert [tuple(m) for m in moves] == [
         ("open", "moved", None),
