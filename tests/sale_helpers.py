@@ -39,7 +39,8 @@ def people(
         for email in emails:
             result = conn.execute(
                 contacts.insert().values(
-                    workspace_id=workspace_id, status="known", email=email, account_id=account if on_account else None,
+                    workspace_id=workspace_id, status="known", email=email,
+                    account_id=account if on_account else None,
                     created_at=day(1), updated_at=day(1),
                 )
             )  # fmt: skip

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from crm_helpers import connect, sf_opportunity, sf_role
-from sale_helpers import consume, day, people
 from sqlalchemy import select
 
 from leadloop.services.crm_sync import sync_opportunities
 from leadloop.store.sale_content import sale_tags
 from leadloop.store.tables import opportunities
+from sale_helpers import consume, day, people
 
 
 def _sync(container, workspace, crm_server):

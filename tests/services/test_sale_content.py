@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sale_helpers import MemoryCrm, consume, day, people
 from sqlalchemy import func, select
 
 from leadloop.domain.sale_content import ACCOUNT, CONTACT_ROLE, SaleConsumption
 from leadloop.services.sale_content import SaleContentTagger
 from leadloop.store.sale_content import sale_tags
-from leadloop.store.tables import opportunities, sale_content, sale_content_queue
 from leadloop.store.tables import content as content_table
+from leadloop.store.tables import opportunities, sale_content, sale_content_queue
+from sale_helpers import MemoryCrm, consume, day, people
 
 ANA, BO, CY = "ana@acme.example", "bo@acme.example", "cy@acme.example"
 OTHER = "zed@other.example"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from lifecycle_helpers import activate, add_team, hot, put_in_state
-from sale_helpers import MemoryCrm, people
 from sqlalchemy import select
 
 from leadloop.services.imports import import_opportunities
 from leadloop.services.qualify import qualify
 from leadloop.store.tables import lead_transitions, sale_lead_moves
+from lifecycle_helpers import activate, add_team, hot, put_in_state
+from sale_helpers import MemoryCrm, people
 
 ANA, BO, CY = "ana@acme.example", "bo@acme.example", "cy@acme.example"
 
