@@ -102,6 +102,7 @@ class MemoryCrm:
         n = next(self._modified)
         record = {
             "crm_id": crm_id, "name": f"Deal {crm_id}", "stage": stage, "amount": 10000.0,
+            "currency": "USD",
             "created_at": "2026-02-01T10:00:00Z", "close_date": "2026-03-31",
             "account_domain": "acme.example", "last_modified": f"2026-04-01T00:00:{n:02d}Z",
         }  # fmt: skip
@@ -121,3 +122,45 @@ class MemoryCrm:
         )  # fmt: skip
         c.sale_content.tag_pending(self.workspace_id)
         return report
+
+
+CATALOG = (
+    ("wp-need", "The cost of downtime", "white paper", "awareness"),
+    ("price-list", "Price list", "price list", "purchase"),
+    ("vb-fleet", "Fleet video book", "video book", "interest"),
+)
+
+
+def influence_world(container: Container, workspace_id: int) -> MemoryCrm:
+    """Three deals on Acme and what Ana and Bo consumed (tagged: see the influence tests).
+
+    D1 won 10,000 (created 1 Feb, closed 31 Mar), D2 lost 4,000 (10 Apr - 20 May),
+    D3 open 2,500 (1 May). Ana reads the white paper on day 20; Bo downloads the price list
+    on day 120 and Ana watches the video book on day 130 (after D1 closed).
+    """
+    from leadloop.store.tables import content
+
+    with container.engine.begin() as conn:
+        for asset, title, fmt, stage in CATALOG:
+            conn.execute(
+                content.insert().values(
+                    workspace_id=workspace_id, asset_id=asset, url=f"https://acme.example/{asset}",
+                    title=title, format=fmt, buying_stage=stage, created_at=day(1),
+                    updated_at=day(1),
+                )
+            )  # fmt: skip
+    ids = people(container, workspace_id, "ana@acme.example", "bo@acme.example")
+    ana, bo = ids["ana@acme.example"], ids["bo@acme.example"]
+    consume(container, workspace_id, ana, day(20), "page", None, url="https://acme.example/wp-need")
+    consume(
+        container, workspace_id, bo, day(120), "track", "Asset Downloaded", asset_id="price-list"
+    )
+    consume(container, workspace_id, ana, day(130), "track", "Video Progress", asset_id="vb-fleet",
+            percent=75)  # fmt: skip
+    crm = MemoryCrm(container, workspace_id)
+    crm.deal("D1", "Closed Won", "ana@acme.example", amount=10000.0)
+    crm.deal("D2", "Closed Lost", "bo@acme.example", amount=4000.0,
+             created_at="2026-04-10T09:00:00Z", close_date="2026-05-20")  # fmt: skip
+    crm.deal("D3", "Proposal", amount=2500.0, created_at="2026-05-01T09:00:00Z")
+    crm.sync()
+    return crm

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from leadloop import __version__
 from leadloop.api import errors
 from leadloop.api.deps import KeyCache
-from leadloop.api.routers import content, handoff, leads, meta, rules, tracking
+from leadloop.api.routers import content, content_influence, handoff, leads, meta, rules, tracking
 from leadloop.api.schemas import SegmentBatch, SegmentMessage
 from leadloop.bootstrap import Container
 
@@ -54,6 +54,7 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     app.include_router(tracking.router)
     app.include_router(meta.router)
+    app.include_router(content_influence.router)  # before content: /influence is no asset
     app.include_router(content.router)
     app.include_router(rules.router)
     app.include_router(leads.router)

@@ -13,6 +13,7 @@ from leadloop.cli import (
     imports,
     leads,
     rules,
+    sale_content,
     serve,
     simulate,
     users,
@@ -38,6 +39,7 @@ app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
 handoff.register(app)
+sale_content.register(content.app)
 
 if __name__ == "__main__":
     app()

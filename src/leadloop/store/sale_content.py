@@ -220,3 +220,55 @@ def sale_tags(engine: Engine, workspace_id: int, opportunity_id: int) -> list[Sa
                         r.grade, r.visits, r.events)
         for r in rows
     ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDeal:
+    """An opportunity as the influence report reads it."""
+
+    opportunity_id: int
+    account_id: int | None
+    created_at: datetime
+    amount: float
+    status: str
+    close_date: date | None
+    closed_hint: datetime
+    """When a closed deal without a close date closed: its CRM modification time, else sync."""
+    currency: str | None
+
+
+def stored_deals(engine: Engine, workspace_id: int) -> list[StoredDeal]:
+    o = opportunities.c
+    query = select(
+        o.id, o.account_id, o.created_at, o.first_synced_at, o.amount, o.status,
+        o.close_date, o.last_modified, o.synced_at, o.currency,
+    ).where(o.workspace_id == workspace_id)  # fmt: skip
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(o.id)).all()
+    return [
+        StoredDeal(
+            int(r.id),
+            r.account_id,
+            as_utc(r.created_at or r.first_synced_at) or r.synced_at,
+            float(r.amount or 0.0),
+            str(r.status),
+            r.close_date,
+            as_utc(r.last_modified or r.synced_at) or r.synced_at,
+            r.currency,
+        )
+        for r in rows
+    ]
+
+
+def catalog_tags(
+    engine: Engine, workspace_id: int
+) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """Asset id → (title, buying stage, format) from the content catalog."""
+    k = content.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(k.asset_id, k.title, k.buying_stage, k.format).where(
+                k.workspace_id == workspace_id, k.asset_id.is_not(None)
+            )
+        )
+        return {str(a): (t, s, f) for a, t, s, f in rows}
