@@ -61,7 +61,7 @@ _event = st.builds(
     at=st.integers(0, 40).map(lambda d: NOW - timedelta(days=d)),
     properties=st.fixed_dictionaries(
         {"read_depth": st.integers(0, 100), "percent": st.integers(0, 100)}
-    ),  # fmt: skip
+    ),
 )
 
 
