@@ -90,7 +90,10 @@ class Container:
     @property
     def sale_content(self) -> SaleContentTagger:
         """Tags content as part of each sale (run after every sync and import)."""
-        return SaleContentTagger(self.engine, self.settings.sale_content_lookback_days)
+        s = self.settings
+        return SaleContentTagger(
+            self.engine, s.sale_content_lookback_days, batch_size=s.sale_content_batch_size
+        )
 
     def delivery_worker(self, name: str | None = None) -> DeliveryWorker:
         return DeliveryWorker(self.engine, self.handoff_config, name=name)

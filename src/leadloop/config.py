@@ -204,3 +204,9 @@ class Settings(BaseSettings):
         description="Content consumed this many days before a deal's close date (or, for an "
         "open deal, before now) is tagged as part of the sale.",
     )
+    sale_content_batch_size: int = Field(
+        default=2000,
+        ge=1,
+        description="Opportunities tagged per batch: each batch scans the events once "
+        "(events have no index on the person), so larger batches amortise the scan.",
+    )

@@ -45,7 +45,7 @@ class SaleContentTagger:
         engine: Engine,
         lookback_days: int,
         *,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine = engine

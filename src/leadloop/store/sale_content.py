@@ -81,11 +81,13 @@ def queue_all(conn: Connection, workspace_id: int, now: datetime) -> int:
 
 
 def pending(conn: Connection, workspace_id: int, limit: int) -> list[tuple[int, datetime]]:
-    q = sale_content_queue.c
+    """Queued opportunities, account by account: a batch then reads few people's events."""
+    q, o = sale_content_queue.c, opportunities.c
     rows = conn.execute(
         select(q.opportunity_id, q.queued_at)
+        .join(opportunities, o.id == q.opportunity_id)
         .where(q.workspace_id == workspace_id)
-        .order_by(q.queued_at, q.opportunity_id)
+        .order_by(o.account_id, o.id)
         .limit(limit)
     )
     return [(int(i), at) for i, at in rows]
