@@ -56,7 +56,12 @@ class SaleContentTagger:
     def tag_pending(self, workspace_id: int) -> TagReport:
         """Tag every queued opportunity of the workspace; returns the counts."""
         report = TagReport()
+        seen: set[tuple[int, datetime]] = set()
         while batch := self._pending(workspace_id):
+            if seen.issuperset(batch):  # never loop on rows that would not leave the queue
+                logger.warning("sale_content.queue_stuck", extra={"fields": {"rows": len(batch)}})
+                break
+            seen.update(batch)
             tags = self._compute(workspace_id, [i for i, _ in batch])
             with self._write() as conn:
                 report.tags += store.replace_tags(conn, workspace_id, tags, batch, self.now())
