@@ -26,6 +26,8 @@ from leadloop.services.leads import LeadService
 from leadloop.services.profile_worker import ProfileWorker
 from leadloop.services.profiling import ProfileUpdater
 from leadloop.services.rules import RuleBook
+from leadloop.services.sale_content import SaleContentTagger
+from leadloop.services.sale_loop import SaleLoop
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
 from leadloop.store.costs import SqlCostLedger
@@ -100,6 +102,14 @@ class Container:
         """What ``hand_off`` and the delivery worker need from the settings."""
         return handoff_config(self.settings)
 
+    @property
+    def sale_content(self) -> SaleContentTagger:
+        """Tags content as part of each sale (run after every sync and import)."""
+        s = self.settings
+        return SaleContentTagger(
+            self.engine, s.sale_content_lookback_days, batch_size=s.sale_content_batch_size
+        )
+
     def delivery_worker(self, name: str | None = None) -> DeliveryWorker:
         return DeliveryWorker(self.engine, self.handoff_config, name=name)
 
@@ -164,7 +174,7 @@ def bootstrap(settings: Settings | None = None) -> Container:
     users = UserRepository(engine)
     facts: FactsSource = MemoryFactsSource()
     lead_store = SqlLeadStore(engine)
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         workspaces=WorkspaceRepository(engine),
@@ -184,6 +194,8 @@ def bootstrap(settings: Settings | None = None) -> Container:
         leads=LeadService(lead_store, users, settings.lead_reject_reasons),
         profile_config=profile_config(settings),
     )
+    container.opportunity_hooks.append(SaleLoop(lead_store).on_opportunity_changed)
+    return container
 
 
 def handoff_config(settings: Settings) -> HandOffConfig:

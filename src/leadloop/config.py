@@ -268,3 +268,15 @@ class Settings(BaseSettings):
         default=None, description="HubSpot private-app access token."
     )
     hubspot_host: str = Field(default="https://api.hubapi.com", description="HubSpot API host.")
+    sale_content_lookback_days: int = Field(
+        default=365,
+        ge=1,
+        description="Content consumed this many days before a deal's close date (or, for an "
+        "open deal, before now) is tagged as part of the sale.",
+    )
+    sale_content_batch_size: int = Field(
+        default=2000,
+        ge=1,
+        description="Opportunities tagged per batch: each batch scans the events once "
+        "(events have no index on the person), so larger batches amortise the scan.",
+    )

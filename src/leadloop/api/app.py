@@ -16,6 +16,7 @@ from leadloop.api.deps import KeyCache
 from leadloop.api.routers import (
     analytics,
     content,
+    content_influence,
     handoff,
     leads,
     meta,
@@ -64,6 +65,7 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     app.include_router(tracking.router)
     app.include_router(meta.router)
+    app.include_router(content_influence.router)  # before content: /influence is no asset
     app.include_router(content.router)
     app.include_router(rules.router)
     app.include_router(leads.router)

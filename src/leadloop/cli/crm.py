@@ -75,6 +75,7 @@ def sync_cmd(
             bulk=bulk,
             full=full,
         )
+        c.sale_content.tag_pending(ws)  # what the hooks queued: content tagged to each sale
         _print_sync(report)
         if report.status != "ok":
             console.print(f"[bold red]{report.status}:[/] {escape(report.message or '')}")

@@ -343,7 +343,7 @@ def opportunities_cmd(
     def work(c: Container, ws: int, mapping: dict[str, str], tick: Tick) -> ImportReport:
         stages = load_stages_file(mapping_file)
         stages.update(parse_map_options(stage_maps or []))
-        return import_opportunities(
+        report = import_opportunities(
             c.crm,
             workspace_id=ws,
             path=path,
@@ -356,6 +356,8 @@ def opportunities_cmd(
             chunk_size=chunk_size,
             progress=tick,
         )
+        c.sale_content.tag_pending(ws)  # what the hooks queued: content tagged to each sale
+        return report
 
     _run_import(database_url, path, fmt, workspace, maps, mapping_file, work, check_source)
 

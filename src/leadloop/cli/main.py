@@ -17,6 +17,7 @@ from leadloop.cli import (
     profiles,
     report,
     rules,
+    sale_content,
     serve,
     simulate,
     users,
@@ -47,6 +48,7 @@ app.command("serve")(serve.serve)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
 handoff.register(app)
+sale_content.register(content.app)
 
 if __name__ == "__main__":
     app()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
+from sqlalchemy import Connection
+
 from leadloop.domain.lifecycle import Actor, Transition, plan
 from leadloop.errors import ForbiddenError, InvalidChoiceError, ValidationError
 from leadloop.store.engine import utcnow
@@ -88,11 +90,8 @@ class LeadService:
         reason = self._reason(action, reason)
         when = (at or utcnow()).astimezone(UTC)
         with self.store.write_connection() as conn, conn.begin():
-            current = self.store.lock(conn, workspace_id, contact_id)
-            last = self.store.last_transition(conn, contact_id)
-            changed = not _already(current, last, target)
-            if changed:
-                self.store.apply(conn, workspace_id, _steps(current, target, when, who, reason))
+            changed = move_lead(self.store, conn, workspace_id, contact_id, target,
+                                actor=who, reason=reason, at=when)  # fmt: skip
         logger.info(
             "lead.action",
             extra={"fields": {"lead_id": contact_id, "action": action, "changed": changed}},
@@ -146,6 +145,35 @@ class LeadService:
                 allowed=list(self.reject_reasons),
             )
         return allowed[reason.strip().casefold()]
+
+
+def move_lead(
+    store: SqlLeadStore,
+    conn: Connection,
+    workspace_id: int,
+    contact_id: int,
+    target: str,
+    *,
+    actor: Actor,
+    reason: str | None,
+    at: datetime,
+) -> bool:
+    """Move a lead to ``target`` on the caller's connection, inside its transaction.
+
+    Locks the lead row, does nothing when the lead is already there (idempotent) and
+    recycles a lost lead at once. Returns whether anything changed. This is what
+    :meth:`LeadService.act` runs in its own transaction, and what a hook running inside
+    another write transaction (the CRM sync's) calls, since SQLite has one writer.
+
+    Raises:
+        IllegalTransitionError: the lead's state does not allow the move.
+    """
+    current = store.lock(conn, workspace_id, contact_id)
+    last = store.last_transition(conn, contact_id)
+    if _already(current, last, target):
+        return False
+    store.apply(conn, workspace_id, _steps(current, target, max(at, current.since), actor, reason))
+    return True
 
 
 def _target(action: str) -> str:

@@ -613,3 +613,50 @@ cost_entries = Table(
     ),
     Index(None, "workspace_id", "month"),
 )
+
+
+# -- Closing the loop: content tagged to the sale (issue 5, revision 0009) -----------------
+# What each opportunity's contacts and its account's other contacts consumed before it
+# closed, the opportunities waiting to be (re)tagged, and which lifecycle move each
+# opportunity already made for each contact (so a re-sync or a re-import moves nobody twice).
+sale_content = Table(
+    "sale_content",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("opportunity_id", ForeignKey("opportunities.id"), nullable=False),
+    Column("asset_id", String(255), nullable=False),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False),
+    Column("relation", String(12), nullable=False),  # contact_role | account
+    Column("first_consumed_at", UtcDateTime, nullable=False),
+    Column("last_consumed_at", UtcDateTime, nullable=False),
+    Column("grade", String(12), nullable=False),  # deepest: glance ... downloaded
+    Column("visits", Integer, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("tagged_at", UtcDateTime, nullable=False),
+    UniqueConstraint("opportunity_id", "asset_id", "contact_id"),
+    Index(None, "workspace_id", "asset_id"),
+)
+sale_content_queue = Table(
+    "sale_content_queue",
+    metadata,
+    Column("opportunity_id", ForeignKey("opportunities.id"), primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("queued_at", UtcDateTime, nullable=False),
+    Index(None, "workspace_id", "queued_at"),
+)
+sale_lead_moves = Table(
+    "sale_lead_moves",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("opportunity_id", ForeignKey("opportunities.id"), nullable=False),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False),
+    Column("status", String(4), nullable=False),  # open | won | lost: the status acted on
+    Column("outcome", String(12), nullable=False),  # moved | unchanged | skipped
+    Column("lead_state", String(20), nullable=False),  # the lead's state afterwards
+    Column("detail", Text),
+    Column("at", UtcDateTime, nullable=False),
+    UniqueConstraint("opportunity_id", "contact_id", "status"),
+    Index(None, "contact_id"),
+)
