@@ -127,7 +127,8 @@ def _corrupt(catalog: list[ContentItem], at: int, how: str) -> list[ContentItem]
         "title": lambda: replace(item, title=""),
         "signal": lambda: replace(item, signal=1.5),
         "asset_id": lambda: replace(item, asset_id=catalog[0].asset_id),
-        "topics": lambda: replace(item, topics=(*item.topics, "")),
+        # One real topic first: a lone empty topic is an empty CSV cell, which means none.
+        "topics": lambda: replace(item, topics=(*(item.topics or ("cloud",)), "")),
         "persona": lambda: replace(item, personas=(*item.personas, "Zz Undeclared")),
     }[how]()
     return [*catalog[:at], bad, *catalog[at + 1 :]]
