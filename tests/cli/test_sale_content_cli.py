@@ -40,3 +40,17 @@ def test_a_bad_grain_is_a_clear_error(store, container, workspace):
     result = _run(store, "influence", "--by", "week")
     assert result.exit_code == 1
     assert "period grain 'week' is not allowed; allowed: month, quarter, year" in result.output
+
+
+def test_report_content_is_the_influence_report_beside_the_other_revenue_reports(
+    store, container, workspace
+):
+    influence_world(container, workspace.id)
+    args = ["--by", "quarter", "-w", "acme", "--database-url", store.url]
+
+    listed = runner.invoke(app, ["report", "content", *args], env={"COLUMNS": "200"})
+    direct = runner.invoke(app, ["content", "influence", *args], env={"COLUMNS": "200"})
+
+    assert listed.exit_code == 0, listed.output
+    assert "The cost of downtime" in listed.output and "2026-Q1" in listed.output
+    assert listed.output == direct.output

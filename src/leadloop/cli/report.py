@@ -1,4 +1,4 @@
-"""`leadloop report cpod|pipeline|funnel|attribution|nurture`: revenue reports in the terminal.
+"""`leadloop report cpod|pipeline|funnel|attribution|nurture|content`: revenue reports.
 
 Every report runs the same Ibis queries on DuckDB (default), PostgreSQL or Spark
 (``--engine``) and prints a Rich table, or writes CSV/JSON/Parquet (``--format``, ``--out``).
@@ -17,10 +17,13 @@ from leadloop.analytics.queries import NONE
 from leadloop.analytics.reports import REPORTS, Filters, Report
 from leadloop.analytics.run import run_report
 from leadloop.cli.context import DatabaseOption, WorkspaceOption, console, open_container
+from leadloop.cli.sale_content import influence
 from leadloop.errors import ValidationError
 
-app = typer.Typer(help="Revenue reports: CPOD, pipeline, funnel, attribution, nurture period.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Revenue reports: CPOD, pipeline, funnel, attribution, nurture period, content.",
+    no_args_is_help=True,
+)
 
 
 def _cell(value: Any) -> str:
@@ -116,3 +119,6 @@ def _emit(report: Report, fmt: str, out: Path | None) -> None:
 
 for _name in REPORTS:
     app.command(_name)(_command(_name))
+# Content influence reads the sale tags in the store, not the warehouse: the same command as
+# `leadloop content influence`, listed here beside the other revenue reports.
+app.command("content")(influence)
