@@ -85,14 +85,16 @@ class SqlIngestStore:
             conflict=False,
         )
 
-    def _resolver(self, workspace_id: int, conn: Connection) -> IdentityResolver:
+    def _resolver(
+        self, workspace_id: int, conn: Connection
+    ) -> tuple[IdentityResolver, SqlIdentityRepository]:
         pair = self._resolvers.get(workspace_id)
         if pair is None:
             repo = SqlIdentityRepository(workspace_id)
             pair = (IdentityResolver(repo), repo)
             self._resolvers[workspace_id] = pair
         pair[1].bind(conn)
-        return pair[0]
+        return pair
 
     def write(self, units: Sequence[WriteUnit]) -> list[WriteResult]:
         """Store every unit in one transaction; raise :class:`StoreError` and store nothing
@@ -132,7 +134,7 @@ class SqlIngestStore:
             )
 
     def _write_unit(self, conn: Connection, unit: WriteUnit) -> WriteResult:
-        resolver = self._resolver(unit.workspace_id, conn)
+        resolver, repo = self._resolver(unit.workspace_id, conn)
         messages = list(unit.messages)
         resolver.prepare(messages)
         received: dict[datetime, Any] = {}
@@ -147,6 +149,7 @@ class SqlIngestStore:
                     continue
                 seen.add(key)
             rows.append(self._row(unit, m, resolver.resolve(m), received))
+        repo.flush()
         stored = 0
         if rows and len(rows) >= COPY_THRESHOLD and not is_sqlite(self.engine):
             stored = self._copy_events(conn, rows)
