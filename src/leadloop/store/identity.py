@@ -15,6 +15,10 @@ from leadloop.store.tables import accounts, contacts, identities
 _LOOKUP_CHUNK = 500
 _ID_BLOCK = 64
 """Identity ids taken from the PostgreSQL sequence at a time (unused ones leave gaps)."""
+_COPY_ROWS = 50
+"""From this many new rows on, PostgreSQL inserts go through COPY."""
+_CONTACT_COLUMNS = "id, workspace_id, status, created_at, updated_at"
+_IDENTITY_COLUMNS = "id, workspace_id, kind, value, contact_id, created_at"
 
 _PATCH = (
     "UPDATE contacts SET status = COALESCE(?, status), email = COALESCE(?, email), "
@@ -108,6 +112,7 @@ class SqlIdentityRepository:
             for email, cid in self._c.exec_driver_sql(sql, (ws, *chunk)):
                 cache.by_email[str(email)] = int(cid)
         for chunk in _chunks([d for d in domains if d not in cache.domains]):
+            cache.domains.update(dict.fromkeys(chunk))
             sql = (
                 f"SELECT domain, id FROM accounts WHERE workspace_id = {m} "
                 f"AND domain IN ({', '.join([m] * len(chunk))})"
@@ -127,11 +132,7 @@ class SqlIdentityRepository:
         """Write the queued identities and contact changes, in order (batched statements)."""
         new, pending = self.cache.new_identities, self.cache.pending
         if new:
-            self._cursor.executemany(
-                "INSERT INTO identities (id, workspace_id, kind, value, contact_id, created_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                new,
-            )
+            self._insert_many("identities", _IDENTITY_COLUMNS, new)
             new.clear()
         if pending:
             sql = _PATCH if self._mark == "?" else _PATCH.replace("?", self._mark)
@@ -153,19 +154,18 @@ class SqlIdentityRepository:
     def create_people(self, kind: str, values: list[str]) -> dict[str, int]:
         if not values:
             return {}
-        m = self._mark
         now = self._now()
         status = "known" if kind == "user" else "anonymous"
         contact_ids = self._next_ids("contacts", len(values))
         identity_ids = self._next_ids("identities", len(values))
-        self._c.exec_driver_sql(
-            "INSERT INTO contacts (id, workspace_id, status, created_at, updated_at) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m})",
+        self._insert_many(
+            "contacts",
+            _CONTACT_COLUMNS,
             [(cid, self.workspace_id, status, now, now) for cid in contact_ids],
         )
-        self._c.exec_driver_sql(
-            "INSERT INTO identities (id, workspace_id, kind, value, contact_id, created_at) "
-            f"VALUES ({m}, {m}, {m}, {m}, {m}, {m})",
+        self._insert_many(
+            "identities",
+            _IDENTITY_COLUMNS,
             [
                 (iid, self.workspace_id, kind, v, cid, now)
                 for iid, v, cid in zip(identity_ids, values, contact_ids, strict=True)
@@ -176,6 +176,16 @@ class SqlIdentityRepository:
             self.cache.identity_contact[iid] = cid
             self.cache.rows[cid] = ContactRow(known, None, None, None)
         return dict(zip(values, identity_ids, strict=True))
+
+    def _insert_many(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        """Plain inserts; on PostgreSQL through COPY, which costs a fraction per row."""
+        if self._mark != "?" and len(rows) >= _COPY_ROWS:
+            with self._cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join([self._mark] * (columns.count(",") + 1))
+        self._cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
     def _one(self, sql: str, *params: object) -> tuple[Any, ...] | None:
         """First row of a plain SQL statement; ``?`` marks become the driver's."""
@@ -324,9 +334,12 @@ class SqlIdentityRepository:
         )
 
     def account_for_domain(self, domain: str) -> int:
-        hit = self.cache.domains.get(domain)
+        domains = self.cache.domains
+        hit = domains.get(domain)
         if hit is not None:
             return hit
+        if domain in domains:  # preloaded: no account has it
+            return self._new_account(domain=domain, group_id=None, name=None)
         row = self._one(
             "SELECT id FROM accounts WHERE workspace_id = ? AND domain = ?",
             self.workspace_id, domain,

@@ -30,7 +30,8 @@ class UnitCache:
     rows: dict[int, ContactRow] = field(default_factory=dict)
     by_email: dict[str, int | None] = field(default_factory=dict)
     """e-mail -> owning contact; ``None``: known to be free. Missing: ask the database."""
-    domains: dict[str, int] = field(default_factory=dict)
+    domains: dict[str, int | None] = field(default_factory=dict)
+    """e-mail domain -> account; ``None``: no account has it yet."""
     groups: dict[str, tuple[int, Any] | None] = field(default_factory=dict)
     """group id -> (account id, name); ``None``: no account has it yet."""
     new_identities: list[tuple[Any, ...]] = field(default_factory=list)

@@ -77,6 +77,8 @@ class SqlIngestStore:
         self.engine = engine
         self._sqlite = is_sqlite(engine)
         self._resolvers: dict[int, tuple[IdentityResolver, SqlIdentityRepository]] = {}
+        # Identity writes use the driver's cursor directly, so its errors arrive unwrapped.
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._event_sql = _insert_sql(engine, "events", EVENT_COLUMNS, conflict=True)
         self._quarantine_sql = _insert_sql(
             engine,
@@ -105,7 +107,7 @@ class SqlIngestStore:
                 with conn.begin():
                     self._lock_workspaces(conn, units)
                     results = [self._write_unit(conn, unit) for unit in units]
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, self._driver_error) as exc:
             for resolver, _repo in self._resolvers.values():
                 resolver.forget()
             logger.error("ingest.write_failed", extra={"fields": {"error": str(exc)[:200]}})
