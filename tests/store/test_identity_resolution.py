@@ -251,3 +251,29 @@ def test_replaying_an_old_group_call_does_not_move_the_person_back(tracker: Trac
     tracker.write(msg("group", "g2", userId="u-1", groupId="acct-2"))
     tracker.write(first)
     assert tracker.account(tracker.person_of("g1").account_id).group_id == "acct-2"
+
+
+def test_effects_queued_in_one_unit_land_in_order(tracker: Tracker) -> None:
+    # One unit (one transaction): contact changes are queued and written together, so an
+    # e-mail handed from one person to another, a merge by e-mail, topics and accounts
+    # decided in the same unit must all come out as if applied one message at a time.
+    tracker.write(
+        msg("identify", "i1", userId="u-a", traits={"email": "x@acme.example"}),
+        msg("identify", "i2", userId="u-b", traits={"email": "z@beta.example"}),
+        msg("identify", "i3", userId="u-a", traits={"email": "y@acme.example", "topic": "5g"}),
+        msg("identify", "i4", userId="u-b", traits={"email": "x@acme.example"}),
+        msg("page", "p1", anonymousId="dev-c"),
+        msg(
+            "identify", "i5", anonymousId="dev-c", userId="u-c", traits={"email": "y@acme.example"}
+        ),
+        msg("group", "g1", userId="u-b", groupId="crm-9", traits={"name": "Beta Inc"}),
+    )
+    a, b, c = (tracker.person_of(m).id for m in ("i1", "i2", "i5"))
+    assert a == c  # u-c arrived with u-a's current e-mail, so it merged into u-a
+    assert tracker.person_of("p1").id == a
+    person_a, person_b = tracker.contact(a), tracker.contact(b)
+    assert (person_a.email, person_b.email) == ("y@acme.example", "x@acme.example")
+    assert orjson.loads(person_a.topics_json) == ["5g"]
+    assert tracker.account(person_a.account_id).domain == "acme.example"
+    assert tracker.account(person_b.account_id).group_id == "crm-9"
+    assert len(tracker.events()) == 7

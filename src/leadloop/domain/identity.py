@@ -63,6 +63,12 @@ class IdentityRepository(Protocol):
     def account_for_domain(self, domain: str) -> int: ...
     def account_for_group(self, group_id: str, name: str | None, domain: str | None) -> int: ...
     def set_account(self, contact_id: int, account_id: int, *, override: bool) -> None: ...
+    def preload(
+        self, identity_ids: list[int], emails: list[str], domains: list[str], group_ids: list[str]
+    ) -> None:
+        """A hint: the unit will ask about these contacts, e-mails and domains; fetch them
+        in a few set-based reads instead of one round trip each. Results stay the same."""
+        ...
 
 
 _PLAIN = frozenset({"track", "page", "screen"})
@@ -77,6 +83,11 @@ def _keys(m: Message) -> list[tuple[str, str]]:
     return keys
 
 
+def _person_traits(m: Message) -> dict[str, object]:
+    """An identify's traits: the message's own over those in ``context.traits``."""
+    return {**m.context.get("traits", {}), **m.traits}
+
+
 class IdentityResolver:
     """Applies the identity rules to one message at a time.
 
@@ -89,11 +100,13 @@ class IdentityResolver:
         self._cache: dict[tuple[str, str], int] = {}
         self._cache_size = cache_size
         self._linked: set[tuple[int, int]] = set()
+        self._absent: set[tuple[str, str]] = set()  # looked up in this unit, not stored
 
     def forget(self) -> None:
         """Drop cached ids: identities created in a rolled-back transaction do not exist."""
         self._cache.clear()
         self._linked.clear()
+        self._absent.clear()
 
     def prepare(self, messages: list[Message]) -> None:
         """Look up every unseen id of a batch at once and create the plainly new ones in bulk.
@@ -104,13 +117,12 @@ class IdentityResolver:
         """
         first: dict[tuple[str, str], bool] = {}
         cache = self._cache
+        self._absent = set()
         for m in messages:
             plain = m.type in _PLAIN and (m.anonymous_id is None) != (m.user_id is None)
             for key in _keys(m):
                 if key not in cache and key not in first:
                     first[key] = plain
-        if not first:
-            return
         if len(cache) + len(first) >= self._cache_size:
             self.forget()
         for kind in ("anonymous", "user"):
@@ -124,12 +136,43 @@ class IdentityResolver:
             if new:
                 for value, identity_id in self.repo.create_people(kind, new).items():
                     cache[(kind, value)] = identity_id
+            self._absent.update((kind, v) for v in wanted if (kind, v) not in cache)
+        self._preload(messages)
+
+    def _preload(self, messages: list[Message]) -> None:
+        """Hand the repository the contacts, e-mails and domains identity effects will read."""
+        cache, linked = self._cache, self._linked
+        ids: set[int] = set()
+        emails: set[str] = set()
+        groups: set[str] = set()
+        for m in messages:
+            if m.type in _PLAIN:
+                if m.anonymous_id is None or m.user_id is None:
+                    continue
+                pair = (cache.get(("anonymous", m.anonymous_id)), cache.get(("user", m.user_id)))
+                if pair in linked:
+                    continue
+            for key in _keys(m):
+                hit = cache.get(key)
+                if hit is not None:
+                    ids.add(hit)
+            if m.type == "identify":
+                email = normalise_email(_person_traits(m).get("email"))
+                if email is not None:
+                    emails.add(email)
+            elif m.group_id is not None:
+                groups.add(m.group_id)
+        if ids or emails or groups:
+            domains = {d for d in map(company_domain, emails) if d is not None}
+            self.repo.preload(sorted(ids), sorted(emails), sorted(domains), sorted(groups))
 
     def _find(self, kind: str, value: str) -> int | None:
         key = (kind, value)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
+        if key in self._absent:
+            return None
         found = self.repo.find_identity(kind, value)
         if found is not None:
             self._remember(key, found)
@@ -144,6 +187,7 @@ class IdentityResolver:
         if len(self._cache) >= self._cache_size:
             self.forget()
         self._cache[key] = identity_id
+        self._absent.discard(key)
 
     def resolve(self, message: Message) -> int:
         """Return the identity id the message's event belongs to, applying its effects."""
@@ -202,7 +246,7 @@ class IdentityResolver:
         return target
 
     def _identify(self, identity_id: int, message: Message) -> None:
-        traits = {**message.context.get("traits", {}), **message.traits}
+        traits = _person_traits(message)
         person = self.repo.contact_of(identity_id)
         email = normalise_email(traits.get("email"))
         if email is not None and email != person.email:

@@ -77,6 +77,8 @@ class SqlIngestStore:
         self.engine = engine
         self._sqlite = is_sqlite(engine)
         self._resolvers: dict[int, tuple[IdentityResolver, SqlIdentityRepository]] = {}
+        # Identity writes use the driver's cursor directly, so its errors arrive unwrapped.
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._event_sql = _insert_sql(engine, "events", EVENT_COLUMNS, conflict=True)
         self._quarantine_sql = _insert_sql(
             engine,
@@ -85,14 +87,16 @@ class SqlIngestStore:
             conflict=False,
         )
 
-    def _resolver(self, workspace_id: int, conn: Connection) -> IdentityResolver:
+    def _resolver(
+        self, workspace_id: int, conn: Connection
+    ) -> tuple[IdentityResolver, SqlIdentityRepository]:
         pair = self._resolvers.get(workspace_id)
         if pair is None:
             repo = SqlIdentityRepository(workspace_id)
             pair = (IdentityResolver(repo), repo)
             self._resolvers[workspace_id] = pair
         pair[1].bind(conn)
-        return pair[0]
+        return pair
 
     def write(self, units: Sequence[WriteUnit]) -> list[WriteResult]:
         """Store every unit in one transaction; raise :class:`StoreError` and store nothing
@@ -103,7 +107,7 @@ class SqlIngestStore:
                 with conn.begin():
                     self._lock_workspaces(conn, units)
                     results = [self._write_unit(conn, unit) for unit in units]
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, self._driver_error) as exc:
             for resolver, _repo in self._resolvers.values():
                 resolver.forget()
             logger.error("ingest.write_failed", extra={"fields": {"error": str(exc)[:200]}})
@@ -132,7 +136,7 @@ class SqlIngestStore:
             )
 
     def _write_unit(self, conn: Connection, unit: WriteUnit) -> WriteResult:
-        resolver = self._resolver(unit.workspace_id, conn)
+        resolver, repo = self._resolver(unit.workspace_id, conn)
         messages = list(unit.messages)
         resolver.prepare(messages)
         received: dict[datetime, Any] = {}
@@ -147,6 +151,7 @@ class SqlIngestStore:
                     continue
                 seen.add(key)
             rows.append(self._row(unit, m, resolver.resolve(m), received))
+        repo.flush()
         stored = 0
         if rows and len(rows) >= COPY_THRESHOLD and not is_sqlite(self.engine):
             stored = self._copy_events(conn, rows)
