@@ -268,3 +268,9 @@ class Settings(BaseSettings):
         default=None, description="HubSpot private-app access token."
     )
     hubspot_host: str = Field(default="https://api.hubapi.com", description="HubSpot API host.")
+    # -- Real-time qualification (issue 4: profiling → sales-ready rule → hand-off).
+    realtime_qualify: bool = Field(
+        default=True,
+        description="Qualify the contacts of every committed profile batch under the active "
+        "sales-ready rule and hand the sales-ready ones to sales (server, `profiles update`).",
+    )

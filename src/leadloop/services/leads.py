@@ -9,10 +9,12 @@ lead is recycled into nurture in the same transaction, starting its next cycle.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
+
+from sqlalchemy import Connection
 
 from leadloop.domain.lifecycle import Actor, Transition, plan
 from leadloop.errors import ForbiddenError, InvalidChoiceError, ValidationError
@@ -37,6 +39,13 @@ AUTO_RECYCLED: Final = ("lost",)
 
 SALES_ROLES: Final = ("sales", "admin")
 
+RESPONSES: Final = ("accepted", "rejected")
+"""States that answer a hand-off: entering one stops its service-level clock."""
+
+ResponseHook = Callable[[Connection, int, Transition], None]
+"""``hook(conn, workspace_id, step)`` for each move into accepted or rejected, inside the
+action's transaction (the hand-off's ``mark_responded`` is registered here)."""
+
 
 @dataclass(frozen=True, slots=True)
 class LeadView:
@@ -60,11 +69,16 @@ class LeadService:
     """Sales actions and lead reads for one workspace at a time."""
 
     def __init__(
-        self, store: SqlLeadStore, users: UserRepository, reject_reasons: Sequence[str]
+        self,
+        store: SqlLeadStore,
+        users: UserRepository,
+        reject_reasons: Sequence[str],
+        on_response: Sequence[ResponseHook] = (),
     ) -> None:
         self.store = store
         self.users = users
         self.reject_reasons = tuple(reject_reasons)
+        self.on_response = list(on_response)
 
     def act(
         self,
@@ -92,12 +106,20 @@ class LeadService:
             last = self.store.last_transition(conn, contact_id)
             changed = not _already(current, last, target)
             if changed:
-                self.store.apply(conn, workspace_id, _steps(current, target, when, who, reason))
+                steps = _steps(current, target, when, who, reason)
+                self.store.apply(conn, workspace_id, steps)
+                self._responded(conn, workspace_id, steps)
         logger.info(
             "lead.action",
             extra={"fields": {"lead_id": contact_id, "action": action, "changed": changed}},
         )
         return ActionResult(self.show(workspace_id, contact_id), changed)
+
+    def _responded(self, conn: Connection, workspace_id: int, steps: Sequence[Transition]) -> None:
+        for step in steps:
+            if step.to_state in RESPONSES:
+                for hook in self.on_response:
+                    hook(conn, workspace_id, step)
 
     def show(self, workspace_id: int, contact_id: int) -> LeadView:
         """The lead's state and history (a contact not yet moved shows its first touch)."""
