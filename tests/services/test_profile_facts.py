@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from typer.testing import CliRunner
@@ -80,7 +79,7 @@ def test_history_has_a_snapshot_per_change_and_never_looks_ahead(container: Cont
 def test_rules_test_replays_the_real_store_without_a_facts_file(
     store: StoreHandle, container: Container, tmp_path: Path
 ) -> None:
-    site, ana, bo = world(container)
+    site, ana, _bo = world(container)
     report = container.rulebook.test(site.workspace_id, RULE)
     assert [r.contact_id for r in report.newly] == [ana]
     assert report.leads == 2 and report.snapshots == 3 and report.active_total == 0
