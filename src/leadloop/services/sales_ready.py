@@ -40,12 +40,12 @@ from leadloop.domain.qualification import FactsSource, evaluate
 from leadloop.domain.rules import RuleSet
 from leadloop.errors import NotFoundError
 from leadloop.services.handoff import HandOffConfig, hand_off, mark_responded
-from leadloop.services.qualify import QualifyResult, SalesReadyLead, qualify
+from leadloop.services.qualify import QUALIFIABLE, QualifyResult, SalesReadyLead, qualify
 from leadloop.services.rules import RuleBook
 from leadloop.store import handoffs
 from leadloop.store.content import read_content_items
 from leadloop.store.engine import utcnow
-from leadloop.store.lead_facts import lead_party
+from leadloop.store.lead_facts import lead_party, lead_states_of
 from leadloop.store.leads import SqlLeadStore
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ class SalesReadyFlow:
             content = read_content_items(self.engine, workspace_id)
         hook = partial(self.hand_off, content)
         out: list[QualifyResult] = []
-        for f in facts:
+        for f in self._movable(workspace_id, list(facts), rules):
             try:
                 out += qualify(
                     self.lead_store, workspace_id, [f], rules, on_sales_ready=[hook], now=now
@@ -131,6 +131,15 @@ class SalesReadyFlow:
             except Exception as exc:  # one bad lead must not stop the others
                 self._failed(workspace_id, [f.contact_id], exc)
         return out
+
+    def _movable(
+        self, workspace_id: int, facts: list[LeadFacts], rules: RuleSet
+    ) -> list[LeadFacts]:
+        """Leave out, with one read for all, the leads no move can come of (most of a busy
+        batch: engaged readers who still do not qualify); ``qualify`` re-checks under lock."""
+        with self.engine.connect() as conn:
+            states = lead_states_of(conn, workspace_id, [f.contact_id for f in facts])
+        return [f for f in facts if _may_move(states.get(f.contact_id), f, rules)]
 
     def hand_off(
         self, content: Mapping[str, ContentItem], conn: Connection, lead: SalesReadyLead
@@ -170,6 +179,18 @@ class SalesReadyFlow:
             extra={"fields": {"workspace_id": workspace_id, "contacts": len(contact_ids),
                               "error": f"{exc.__class__.__name__}: {str(exc)[:200]}"}},
         )  # fmt: skip
+
+
+def _may_move(state: tuple[str, datetime] | None, facts: LeadFacts, rules: RuleSet) -> bool:
+    """Could ``qualify`` move this lead? (No lifecycle row yet: let it decide.)"""
+    if state is None:
+        return True
+    current, since = state
+    if current in QUALIFIABLE and evaluate(rules, facts).qualified:
+        return True
+    if current == "known":
+        return bool(facts.engagements)
+    return current == "recycled" and any(e.at > since for e in facts.engagements)
 
 
 def _first_moves(history: Iterable[LeadFacts], rules: RuleSet) -> Iterable[list[LeadFacts]]:

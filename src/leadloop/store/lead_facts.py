@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import orjson
 from sqlalchemy import ColumnElement, Connection, select
@@ -19,9 +20,10 @@ from leadloop.domain.lead_context import Party
 from leadloop.domain.profile import merge_states
 from leadloop.errors import NotFoundError
 from leadloop.logging import mask_email
+from leadloop.store.engine import as_utc
 from leadloop.store.profile_reads import contact_states
 from leadloop.store.profile_state import chunks
-from leadloop.store.tables import accounts, contacts
+from leadloop.store.tables import accounts, contacts, lead_states
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,21 @@ def lead_party(conn: Connection, workspace_id: int, contact_id: int) -> Party:
         region=_text(traits.get("region")),
         segment=_text(traits.get("segment")),
     )
+
+
+def lead_states_of(
+    conn: Connection, workspace_id: int, contact_ids: Iterable[int]
+) -> dict[int, tuple[str, datetime]]:
+    """(state, since) of the contacts that have a lifecycle row; one query per chunk."""
+    ls = lead_states.c
+    out: dict[int, tuple[str, datetime]] = {}
+    for batch in chunks(sorted(set(contact_ids))):
+        query = select(ls.contact_id, ls.state, ls.since).where(
+            ls.workspace_id == workspace_id, ls.contact_id.in_(batch)
+        )
+        for r in conn.execute(query):
+            out[int(r.contact_id)] = (r.state, as_utc(r.since) or r.since)
+    return out
 
 
 def _text(value: object) -> str | None:
