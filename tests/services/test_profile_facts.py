@@ -95,3 +95,11 @@ def test_rules_test_replays_the_real_store_without_a_facts_file(
     out = " ".join(result.output.split())
     assert f"│ {ana} │ newly qualifying │" in out and "2 leads, 3 fact snapshots replayed" in out
     assert "1 would qualify under the draft, 0 under no active version (+1)" in out
+
+
+def test_a_leads_first_touch_is_its_first_consumption_not_its_import(
+    container: Container,
+) -> None:
+    site, ana, _bo = world(container)  # the contact rows were created now, the reading in March
+    first = container.leads.show(site.workspace_id, ana).history[0]
+    assert (first.to_state, first.reason, first.at) == ("known", "first touch", T0)
