@@ -19,15 +19,16 @@ from leadloop.domain.crm_mapping import FieldMapping, StageMap
 from leadloop.domain.delivery import RetryPolicy
 from leadloop.domain.profile import ProfileConfig
 from leadloop.domain.qualification import FactsSource
-from leadloop.services.facts_file import MemoryFactsSource
 from leadloop.services.handoff.config import HandOffConfig, SmtpConfig
 from leadloop.services.handoff.worker import DeliveryWorker
 from leadloop.services.leads import LeadService
+from leadloop.services.profile_facts import SqlProfileFacts
 from leadloop.services.profile_worker import ProfileWorker
 from leadloop.services.profiling import ProfileUpdater
 from leadloop.services.rules import RuleBook
 from leadloop.services.sale_content import SaleContentTagger
 from leadloop.services.sale_loop import SaleLoop
+from leadloop.services.sales_ready import SalesReadyFlow
 from leadloop.services.tracking import Limits
 from leadloop.services.writer import GroupCommitWriter
 from leadloop.store.costs import SqlCostLedger
@@ -56,12 +57,14 @@ class Container:
     limits: Limits
     users: UserRepository
     facts: FactsSource
-    """Lead facts for the sales-ready rules (the profile store once profiling is wired)."""
+    """Lead facts for the sales-ready rules: the profile store (``SqlProfileFacts``)."""
     rulebook: RuleBook
     lead_store: SqlLeadStore
     leads: LeadService
     crm: SqlCrmStore
     crm_state: SqlSyncState
+    sales_ready: SalesReadyFlow
+    """Profile change → qualify → hand off; the profile updater's listener."""
     opportunity_hooks: list[OpportunityHook] = field(default_factory=list)
     """``on_opportunity_changed(conn, change)`` callbacks every CRM sync and opportunity
     import runs in its write transaction (the lifecycle and content tagging register here)."""
@@ -120,6 +123,8 @@ class Container:
             self._profile_updater = ProfileUpdater(
                 self.engine, self.profile_config, batch_events=self.settings.profile_batch_events
             )
+            if self.settings.realtime_qualify:
+                self._profile_updater.add_listener(self.sales_ready.on_profiles_changed)
         return self._profile_updater
 
     @property
@@ -172,8 +177,14 @@ def bootstrap(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     users = UserRepository(engine)
-    facts: FactsSource = MemoryFactsSource()
+    profiles = profile_config(settings)
+    facts = SqlProfileFacts(engine, profiles)
     lead_store = SqlLeadStore(engine)
+    rulebook = RuleBook(SqlRuleStore(engine), users, facts)
+    flow = SalesReadyFlow(engine, lead_store, rulebook, facts, handoff_config(settings), profiles)
+    leads = LeadService(
+        lead_store, users, settings.lead_reject_reasons, on_response=[flow.response_hook]
+    )
     container = Container(
         settings=settings,
         engine=engine,
@@ -189,12 +200,15 @@ def bootstrap(settings: Settings | None = None) -> Container:
         ),
         users=users,
         facts=facts,
-        rulebook=RuleBook(SqlRuleStore(engine), users, facts),
+        rulebook=rulebook,
         lead_store=lead_store,
-        leads=LeadService(lead_store, users, settings.lead_reject_reasons),
-        profile_config=profile_config(settings),
+        leads=leads,
+        sales_ready=flow,
+        profile_config=profiles,
     )
-    container.opportunity_hooks.append(SaleLoop(lead_store).on_opportunity_changed)
+    container.opportunity_hooks.append(
+        SaleLoop(lead_store, on_response=[flow.response_hook]).on_opportunity_changed
+    )
     return container
 
 

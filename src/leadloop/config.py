@@ -280,3 +280,9 @@ class Settings(BaseSettings):
         description="Opportunities tagged per batch: each batch scans the events once "
         "(events have no index on the person), so larger batches amortise the scan.",
     )
+    # -- Real-time qualification (issue 4: profiling → sales-ready rule → hand-off).
+    realtime_qualify: bool = Field(
+        default=True,
+        description="Qualify the contacts of every committed profile batch under the active "
+        "sales-ready rule and hand the sales-ready ones to sales (server, `profiles update`).",
+    )

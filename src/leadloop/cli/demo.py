@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from leadloop.api.app import create_app
 from leadloop.bootstrap import Container
-from leadloop.cli import profiles
+from leadloop.cli import profiles, sales_demo
 from leadloop.cli.context import DatabaseOption, console, open_container
 from leadloop.cli.revenue_demo import load_and_report
 from leadloop.cli.simulate import PHASES, summary_table
@@ -183,14 +183,15 @@ def demo(
         console.print(_store_table(c, ws))
         console.print(_quarantine_table(c, ws))
         profiles.show_demo_profiles(c, ws)
-        console.rule("[bold]4. Revenue: CPOD, pipeline and attribution")
+        sales_demo.show_sales_ready(c, ws)
+        console.rule("[bold]5. Revenue: CPOD, pipeline and attribution")
         load_and_report(c, ws, out)
         elapsed = time.perf_counter() - started
         console.print(f"done in {elapsed:.1f} s; store: {c.settings.database_url}")
         if not serve:
             return
         url = f"http://127.0.0.1:{port}"
-        console.rule("[bold]5. Serving")
+        console.rule("[bold]6. Serving")
         console.print(f"API docs:  [bold]{url}/docs[/]")
         console.print(f"write key: {DEMO_WRITE_KEY}   admin key: {DEMO_ADMIN_KEY}")
         console.print(f"try:  curl -s {url}/v1/summary -H 'Authorization: Bearer {DEMO_ADMIN_KEY}'")

@@ -9,7 +9,7 @@ lead is recycled into nurture in the same transaction, starting its next cycle.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -39,6 +39,13 @@ AUTO_RECYCLED: Final = ("lost",)
 
 SALES_ROLES: Final = ("sales", "admin")
 
+RESPONSES: Final = ("accepted", "rejected")
+"""States that answer a hand-off: entering one stops its service-level clock."""
+
+ResponseHook = Callable[[Connection, int, Transition], None]
+"""``hook(conn, workspace_id, step)`` for each move into accepted or rejected, inside the
+action's transaction (the hand-off's ``mark_responded`` is registered here)."""
+
 
 @dataclass(frozen=True, slots=True)
 class LeadView:
@@ -62,11 +69,16 @@ class LeadService:
     """Sales actions and lead reads for one workspace at a time."""
 
     def __init__(
-        self, store: SqlLeadStore, users: UserRepository, reject_reasons: Sequence[str]
+        self,
+        store: SqlLeadStore,
+        users: UserRepository,
+        reject_reasons: Sequence[str],
+        on_response: Sequence[ResponseHook] = (),
     ) -> None:
         self.store = store
         self.users = users
         self.reject_reasons = tuple(reject_reasons)
+        self.on_response = list(on_response)
 
     def act(
         self,
@@ -90,8 +102,8 @@ class LeadService:
         reason = self._reason(action, reason)
         when = (at or utcnow()).astimezone(UTC)
         with self.store.write_connection() as conn, conn.begin():
-            changed = move_lead(self.store, conn, workspace_id, contact_id, target,
-                                actor=who, reason=reason, at=when)  # fmt: skip
+            changed = move_lead(self.store, conn, workspace_id, contact_id, target, actor=who,
+                                reason=reason, at=when, on_response=self.on_response)  # fmt: skip
         logger.info(
             "lead.action",
             extra={"fields": {"lead_id": contact_id, "action": action, "changed": changed}},
@@ -157,13 +169,16 @@ def move_lead(
     actor: Actor,
     reason: str | None,
     at: datetime,
+    on_response: Sequence[ResponseHook] = (),
 ) -> bool:
     """Move a lead to ``target`` on the caller's connection, inside its transaction.
 
     Locks the lead row, does nothing when the lead is already there (idempotent) and
-    recycles a lost lead at once. Returns whether anything changed. This is what
-    :meth:`LeadService.act` runs in its own transaction, and what a hook running inside
-    another write transaction (the CRM sync's) calls, since SQLite has one writer.
+    recycles a lost lead at once; each step into accepted or rejected (implied ones too)
+    runs the ``on_response`` hooks in the same transaction. Returns whether anything
+    changed. This is what :meth:`LeadService.act` runs in its own transaction, and what a
+    hook running inside another write transaction (the CRM sync's) calls, since SQLite has
+    one writer.
 
     Raises:
         IllegalTransitionError: the lead's state does not allow the move.
@@ -172,7 +187,12 @@ def move_lead(
     last = store.last_transition(conn, contact_id)
     if _already(current, last, target):
         return False
-    store.apply(conn, workspace_id, _steps(current, target, max(at, current.since), actor, reason))
+    steps = _steps(current, target, max(at, current.since), actor, reason)
+    store.apply(conn, workspace_id, steps)
+    for step in steps:
+        if step.to_state in RESPONSES:
+            for hook in on_response:
+                hook(conn, workspace_id, step)
     return True
 
 

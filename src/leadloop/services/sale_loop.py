@@ -19,7 +19,7 @@ status) is acted on once (``sale_lead_moves``), so a re-sync or re-import moves 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from typing import Final
 
@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 from leadloop.domain.crm import LOST, OPEN, WON, Opportunity, OpportunityChange
 from leadloop.domain.lifecycle import Actor
 from leadloop.errors import IllegalTransitionError
-from leadloop.services.leads import move_lead
+from leadloop.services.leads import ResponseHook, move_lead
 from leadloop.store import sale_moves
 from leadloop.store.engine import as_utc, utcnow
 from leadloop.store.leads import SqlLeadStore
@@ -44,9 +44,16 @@ _VERBS: Final = {OPEN: "opened", WON: "won", LOST: "lost"}
 class SaleLoop:
     """The lifecycle and content-tagging side of every CRM sync and opportunity import."""
 
-    def __init__(self, leads: SqlLeadStore, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        leads: SqlLeadStore,
+        now: Callable[[], datetime] = utcnow,
+        on_response: Sequence[ResponseHook] = (),
+    ) -> None:
         self.leads = leads
         self.now = now
+        self.on_response = list(on_response)
+        """Run for every step into accepted or rejected (the hand-off's SLA clock stops)."""
 
     def on_opportunity_changed(self, conn: Connection, change: OpportunityChange) -> None:
         """Queue the opportunity for tagging and move its leads (see the module doc)."""
@@ -103,12 +110,15 @@ class SaleLoop:
         try:
             if current == "rejected":  # the CRM's deal outweighs the rejection: a new cycle
                 changed = move_lead(self.leads, conn, ws, contact_id, "recycled", actor=actor,
-                                    reason=f"recycled: {reason}", at=created)  # fmt: skip
+                                    reason=f"recycled: {reason}", at=created,
+                                    on_response=self.on_response)  # fmt: skip
             changed |= move_lead(self.leads, conn, ws, contact_id, "opportunity",
-                                 actor=actor, reason=reason, at=created)  # fmt: skip
+                                 actor=actor, reason=reason, at=created,
+                                 on_response=self.on_response)  # fmt: skip
             if opp.status != OPEN:
                 changed |= move_lead(self.leads, conn, ws, contact_id, LEAD_TARGETS[opp.status],
-                                     actor=actor, reason=reason, at=closed)  # fmt: skip
+                                     actor=actor, reason=reason, at=closed,
+                                     on_response=self.on_response)  # fmt: skip
         except IllegalTransitionError as exc:
             return "skipped", self.leads.lock(conn, ws, contact_id).state, exc.message
         after = self.leads.lock(conn, ws, contact_id).state

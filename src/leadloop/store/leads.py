@@ -2,9 +2,10 @@
 
 ``lead_states`` has one row per contact that has a lifecycle (created on first use from the
 contact's anonymous/known status, with a first-touch transition at the contact's creation
-time). Writers lock that row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite writers hold
-the database lock from ``BEGIN IMMEDIATE``), so two qualifications or two sales actions on
-one contact are applied one after the other, never both from the same state.
+time, or at its first profiled consumption when that is earlier). Writers lock that row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite writers hold the database lock from
+``BEGIN IMMEDIATE``), so two qualifications or two sales actions on one contact are applied
+one after the other, never both from the same state.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,7 +23,14 @@ from leadloop.domain.lifecycle import Actor, Transition
 from leadloop.domain.qualification import Qualification
 from leadloop.errors import NotFoundError
 from leadloop.store.engine import as_utc, is_sqlite, utcnow
-from leadloop.store.tables import contacts, lead_states, lead_transitions, qualifications
+from leadloop.store.tables import (
+    contacts,
+    identities,
+    lead_states,
+    lead_transitions,
+    profile_states,
+    qualifications,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +94,9 @@ class SqlLeadStore:
                 merged_into_id=contact.merged_into_id,
             )
         state = "known" if contact.status == "known" else "anonymous"
-        return LeadState(contact_id, state, 1, as_utc(contact.created_at) or utcnow())
+        created = as_utc(contact.created_at) or utcnow()
+        first = _first_consumed(conn, workspace_id, contact_id)
+        return LeadState(contact_id, state, 1, min(created, first) if first else created)
 
     def _ensure(self, conn: Connection, workspace_id: int, contact_id: int) -> None:
         start = self._contact_start(conn, workspace_id, contact_id)
@@ -232,6 +242,22 @@ class SqlLeadStore:
             )
             for r in rows
         ]
+
+
+def _first_consumed(conn: Connection, workspace_id: int, contact_id: int) -> datetime | None:
+    """The contact's earliest profiled consumption, anonymous history joined by a merge.
+
+    A contact imported or identified after it started reading was first touched then, not
+    when its row was created; the nurture period counts from that first touch.
+    """
+    s, i = profile_states.c, identities.c
+    mine = select(i.id).where(i.contact_id == contact_id, i.workspace_id == workspace_id)
+    first_ms = conn.execute(
+        select(func.min(s.first_at_ms)).where(
+            s.workspace_id == workspace_id, s.identity_id.in_(mine)
+        )
+    ).scalar()
+    return None if first_ms is None else datetime.fromtimestamp(int(first_ms) / 1000, UTC)
 
 
 def _state(row: Row[tuple[object, ...]]) -> LeadState:
