@@ -23,6 +23,7 @@ from leadloop.services.profile_reads import (
 from leadloop.services.profile_rebuild import rebuild
 from leadloop.services.profiling import UpdateReport
 from leadloop.store.engine import as_utc, utcnow
+from leadloop.store.profile_reads import last_event_time
 
 compute = typer.Typer(help="Compute passive profiles: catch up incrementally, or rebuild.")
 read = typer.Typer(help="Read passive profiles: one contact with its explanation, or lists.")
@@ -79,8 +80,11 @@ def overview_tables(c: Container, workspace_id: int, as_of: datetime | None = No
 def show_demo_profiles(c: Container, workspace_id: int) -> None:
     """What `leadloop demo` shows: catch the profiles up, then the overview tables."""
     report = catch_up(c, workspace_id)
-    console.print(f"profiled {report.events:,} events in {report.seconds:.1f} s")
-    console.print(overview_tables(c, workspace_id))
+    with c.engine.connect() as conn:
+        end = last_event_time(conn, workspace_id)
+    when = f"; as of the last event, {end:%Y-%m-%d %H:%M} UTC" if end else ""
+    console.print(f"profiled {report.events:,} events in {report.seconds:.1f} s{when}")
+    console.print(overview_tables(c, workspace_id, as_of=end))
 
 
 @compute.command("update")

@@ -69,7 +69,7 @@ class SaleLoop:
                 conn, change.workspace_id, change.opportunity_id, contact_id, status,
                 outcome, state, detail, now,
             )  # fmt: skip
-            logger.info(
+            logger.debug(
                 "sale.lead_moved",
                 extra={"fields": {"opportunity_id": change.opportunity_id, "lead_id": contact_id,
                                   "status": status, "outcome": outcome, "state": state}},

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, not_, or_, select
 
 from leadloop.domain.consumption import AssetState
+from leadloop.store.engine import as_utc
 from leadloop.store.profile_state import chunks, state_from_row
 from leadloop.store.tables import (
     accounts,
     contacts,
+    events,
     identities,
     profile_interests,
     profile_states,
@@ -259,3 +262,15 @@ def account_names(conn: Connection, workspace_id: int, ids: Sequence[int]) -> di
     a = accounts.c
     query = select(a.id, a.name, a.domain).where(a.workspace_id == workspace_id, a.id.in_(ids))
     return {int(r.id): r.name or r.domain or str(r.id) for r in conn.execute(query)}
+
+
+def last_event_time(conn: Connection, workspace_id: int) -> datetime | None:
+    """When the workspace's latest event happened (None without events).
+
+    A replayed history (the demo's simulated year) is judged as of its own end, not as of
+    today, or every weight would have decayed away.
+    """
+    value = conn.execute(
+        select(func.max(events.c.timestamp)).where(events.c.workspace_id == workspace_id)
+    ).scalar()
+    return as_utc(value)

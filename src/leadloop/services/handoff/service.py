@@ -149,7 +149,7 @@ def mark_responded(
     if due is not None and at > due:
         handoffs.record_breach(conn, row, now=at, escalated=False)
     handoffs.respond(conn, int(row.id), response, at)
-    logger.info(
+    logger.debug(
         "handoff.responded",
         extra={"fields": {"contact_id": contact_id, "cycle": cycle, "response": response}},
     )
