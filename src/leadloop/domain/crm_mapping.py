@@ -192,14 +192,22 @@ def parse_time(value: Any) -> datetime | None:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
+        return _from_epoch_ms(value)
     text = str(value).strip()
     if text.isdigit() and len(text) > 10:
-        return datetime.fromtimestamp(int(text) / 1000, UTC)
+        return _from_epoch_ms(int(text))
     if len(text) > 5 and text[-5] in "+-" and text[-3] != ":" and "T" in text:
         text = f"{text[:-2]}:{text[-2:]}"  # Salesforce writes +0000
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _from_epoch_ms(value: float) -> datetime:
+    """Epoch milliseconds as UTC; a value past the calendar is a ValueError, not a crash."""
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError) as exc:
+        raise ValueError(f"{value} ms since 1970 is out of range") from exc
 
 
 def parse_date(value: Any) -> date | None:
