@@ -15,7 +15,7 @@ from leadloop.domain.content import ContentItem
 from leadloop.domain.stages import STAGES, stage_rank
 
 if TYPE_CHECKING:
-    from leadloop.domain.profile import Evidence, ProfileConfig
+    from leadloop.domain.profile_config import Evidence, ProfileConfig
 
 _DAY_MS: Final = 86_400_000
 _VERBS: Final = {

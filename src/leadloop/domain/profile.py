@@ -10,72 +10,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Final
+from dataclasses import dataclass
+from datetime import datetime
 
 from leadloop.domain import explain
-from leadloop.domain.consumption import AssetState, DepthThresholds, epoch_ms, from_ms, grade
-from leadloop.domain.content import HOT_SIGNAL, ContentItem
+from leadloop.domain.consumption import AssetState, epoch_ms, from_ms, grade
+from leadloop.domain.content import ContentItem
 from leadloop.domain.explain import Inference
 from leadloop.domain.facts import GRADES, Engagement, LeadFacts
+from leadloop.domain.profile_config import DAY_MS, WEIGHT_EPOCH_MS, Evidence, ProfileConfig
 from leadloop.domain.stages import STAGES
 
-DAY_MS: Final = 86_400_000
-WEIGHT_EPOCH_MS: Final = epoch_ms(datetime(2020, 1, 1, tzinfo=UTC))
-"""Origin of the forward-decayed log weight (:attr:`Profile.weight_log2`)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileConfig:
-    """Every knob of the profile; defaults are the documented ones (docs/profiling.md)."""
-
-    half_life_days: float = 30.0
-    stage_share: float = 0.25
-    grade_weights: tuple[float, ...] = (0.25, 1.0, 2.0, 3.0, 3.0)
-    """Weight of glance, read, deep_read, completed, downloaded (GRADES order)."""
-    signal_boost: float = 1.0
-    warm_weight: float = 1.5
-    hot_weight: float = 10.0
-    hot_window_days: float = 14.0
-    hot_min_grade: str = "read"
-    top_interests: int = 5
-    active_days: float = 30.0
-    thresholds: DepthThresholds = field(default_factory=DepthThresholds)
-
-    def base_weight(self, grade_name: str, signal: float | None) -> float:
-        """Undecayed weight of one engagement: grade weight, boosted by the asset's signal."""
-        return self.grade_weights[GRADES.index(grade_name)] * (
-            1.0 + self.signal_boost * (signal or 0.0)
-        )
-
-    def decay(self, at_ms: int, as_of_ms: int) -> float:
-        return float(0.5 ** ((as_of_ms - at_ms) / (self.half_life_days * DAY_MS)))
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """One weighted engagement: an asset one person consumed, and how deeply."""
-
-    asset_id: str
-    item: ContentItem
-    state: AssetState
-    grade: str
-    base_weight: float
-    weight: float
-    """Decayed to the profile's as-of time."""
-    log_weight: float
-    """log2 of the weight forward-decayed to :data:`WEIGHT_EPOCH_MS` (as-of independent)."""
-    sentence: str
-    contact_id: int | None = None
-
-    @property
-    def at(self) -> datetime:
-        return from_ms(self.state.last_at_ms)
-
-    @property
-    def is_hot(self) -> bool:
-        return self.item.signal is not None and self.item.signal >= HOT_SIGNAL
+__all__ = [
+    "DAY_MS", "WEIGHT_EPOCH_MS", "Evidence", "Profile", "ProfileConfig", "build_profile",
+    "buying_stage", "engagement_level", "merge_states", "to_lead_facts",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
