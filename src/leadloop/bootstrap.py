@@ -110,7 +110,10 @@ class Container:
         """Tags content as part of each sale (run after every sync and import)."""
         s = self.settings
         return SaleContentTagger(
-            self.engine, s.sale_content_lookback_days, batch_size=s.sale_content_batch_size
+            self.engine,
+            s.sale_content_lookback_days,
+            batch_size=s.sale_content_batch_size,
+            thresholds=self.profile_config.thresholds,
         )
 
     def delivery_worker(self, name: str | None = None) -> DeliveryWorker:

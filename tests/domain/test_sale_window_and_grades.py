@@ -1,23 +1,29 @@
-"""The sale window, the stand-in depth grader and the fold of a sale's consumption."""
+"""The sale window, depth grading of sale events (profiling's grader) and the fold."""
 
 from __future__ import annotations
 
 import doctest
 from datetime import UTC, date, datetime, timedelta
+from functools import reduce
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from leadloop.domain import sale_content
-from leadloop.domain.facts import GRADES
+from leadloop.domain.consumption import AssetState, DepthThresholds, event_state, grade
 from leadloop.domain.sale_content import (
     ACCOUNT,
     CONTACT_ROLE,
     ConsumedEvent,
-    event_grade,
     sale_window,
     tag_sale,
 )
+
+
+def event_grade(kind: str, name: str | None, properties: dict[str, object]) -> str:
+    """The grade one event alone reaches, under the default depth thresholds."""
+    return grade(event_state(kind, name, NOW, properties), DepthThresholds())
+
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -34,7 +40,7 @@ def test_a_closed_deal_counts_its_whole_close_day_and_an_open_deal_up_to_now():
     assert sale_window("won", None, NOW, 10)[1] == NOW  # a closed deal without a close date
 
 
-def test_the_stand_in_grader_reads_the_documented_event_properties():
+def test_sale_events_are_graded_by_profilings_thresholds():
     cases = [
         (("page", None, {}), "glance"),
         (("track", "Content Engaged", {"read_depth": 10, "sections_reached": 1}), "glance"),
@@ -78,7 +84,7 @@ def test_the_fold_ignores_order_and_keeps_only_the_sales_people_inside_the_windo
     for t in tags:
         mine = [e for e in inside if (e.asset_id, e.contact_id) == (t.asset_id, t.contact_id)]
         assert (t.first_at, t.last_at) == (min(e.at for e in mine), max(e.at for e in mine))
-        assert t.grade == max((event_grade(e.kind, e.name, e.properties) for e in mine),
-                              key=GRADES.index)  # fmt: skip
+        states = [event_state(e.kind, e.name, e.at, e.properties) for e in mine]
+        assert t.grade == grade(reduce(AssetState.combine, states), DepthThresholds())
         assert t.visits == sum(e.kind == "page" for e in mine)
         assert t.relation == relations[t.contact_id]

@@ -173,10 +173,27 @@ def observe(
         asset = asset_for_url(url) if kind == "page" and isinstance(url, str) else None
     if asset is None or kind not in ("page", "track"):
         return None
+    return Observation(
+        identity_id, asset[:255], event_state(kind, name, timestamp, props, event_id)
+    )
+
+
+def event_state(
+    kind: str,
+    name: str | None,
+    timestamp: datetime,
+    properties: Mapping[str, Any] | None,
+    event_id: int = 0,
+) -> AssetState:
+    """What one page or track event says about its asset: the unit every fold combines.
+
+    Profiles and the content tagged to a sale both fold these and :func:`grade` the result,
+    so consumption depth has one definition.
+    """
+    props: Mapping[str, Any] = properties if isinstance(properties, Mapping) else {}
     fields = {"visits": 1} if kind == "page" else _track_fields(name or "", props)
     at = epoch_ms(timestamp)
-    state = AssetState(at, at, event_id, event_id, **fields)
-    return Observation(identity_id, asset[:255], state)
+    return AssetState(at, at, event_id, event_id, **fields)
 
 
 def grade(state: AssetState, t: DepthThresholds) -> str:

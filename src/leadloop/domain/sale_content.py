@@ -4,9 +4,9 @@ An opportunity's window runs ``lookback_days`` back from its end: the end of its
 date (UTC) when it is won or lost, the tagging time while it is open. Every page or track
 event about an asset by one of the opportunity's contacts, or by another contact of its
 account, inside the window is folded into one :class:`SaleConsumption` per (asset,
-contact): first and last time, deepest grade, visits. The grade of one event comes from
-:func:`event_grade`, a stand-in for profiling's grader (``leadloop.domain.consumption``)
-until it lands; the grades are :data:`leadloop.domain.facts.GRADES`.
+contact): first and last time, grade, visits. The grade is profiling's own
+(:func:`leadloop.domain.consumption.grade` over the folded per-asset state, under the same
+thresholds), so "deep read" means one thing in a profile and in a sale.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from leadloop.domain.facts import GRADES
+from leadloop.domain.consumption import AssetState, DepthThresholds, event_state, from_ms, grade
 
 CONTACT_ROLE: Final = "contact_role"
 ACCOUNT: Final = "account"
@@ -24,18 +24,6 @@ RELATIONS: Final = (CONTACT_ROLE, ACCOUNT)
 """How a consumer belongs to the sale: a contact role of the deal, or its account."""
 
 DEFAULT_LOOKBACK_DAYS: Final = 365
-
-# Depth thresholds of the stand-in grader (percent read, watched or attended; sections).
-COMPLETED_PCT: Final = 90.0
-DEEP_READ_PCT: Final = 60.0
-READ_PCT: Final = 25.0
-DEEP_READ_SECTIONS: Final = 3
-READ_SECTIONS: Final = 2
-_DEPTH_EVENTS: Final = {
-    "Content Engaged": "read_depth",
-    "Video Progress": "percent",
-    "Webinar Attended": "percent",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,80 +71,37 @@ def sale_window(
     return end - timedelta(days=lookback_days), end
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        return None
-    return float(value)
-
-
-def _depth_grade(percent: float | None, sections: float | None) -> str:
-    p, s = percent or 0.0, sections or 0.0
-    if p >= COMPLETED_PCT:
-        return "completed"
-    if p >= DEEP_READ_PCT or s >= DEEP_READ_SECTIONS:
-        return "deep_read"
-    if p >= READ_PCT or s >= READ_SECTIONS:
-        return "read"
-    return "glance"
-
-
-def event_grade(kind: str, name: str | None, properties: Mapping[str, Any]) -> str:
-    """The depth one event shows (stand-in: profiling's grader replaces this).
-
-    A page view is a glance; ``Content Engaged`` grades by ``read_depth`` and
-    ``sections_reached``, ``Video Progress`` and ``Webinar Attended`` by ``percent``;
-    ``Asset Downloaded`` is a download; any other track event about an asset a glance.
-
-    >>> event_grade("track", "Content Engaged", {"read_depth": 70})
-    'deep_read'
-    >>> event_grade("track", "Video Progress", {"percent": 100})
-    'completed'
-    """
-    if kind != "track":
-        return "glance"
-    if name == "Asset Downloaded":
-        return "downloaded"
-    key = _DEPTH_EVENTS.get(name or "")
-    if key is None:
-        return "glance"
-    sections = properties.get("sections_reached") if name == "Content Engaged" else None
-    return _depth_grade(_number(properties.get(key)), _number(sections))
-
-
-def deepest(grades: Iterable[str]) -> str:
-    """The deepest of some grades (by their order in ``GRADES``).
-
-    >>> deepest(["read", "glance", "deep_read"])
-    'deep_read'
-    """
-    return max(grades, key=GRADES.index)
-
-
 def tag_sale(
     consumed: Iterable[ConsumedEvent],
     window: tuple[datetime, datetime],
     relations: Mapping[int, str],
+    thresholds: DepthThresholds | None = None,
 ) -> list[SaleConsumption]:
     """Fold the events of the sale's contacts inside ``window`` per (asset, contact).
 
     ``relations`` maps each contact of the sale to its relation; other contacts' events
-    and events outside ``[start, end)`` are ignored. Visits are page views.
+    and events outside ``[start, end)`` are ignored. Visits are page views; the grade is
+    profiling's, under ``thresholds`` (the workspace's depth settings).
     """
+    thresholds = thresholds or DepthThresholds()
     start, end = window
-    folded: dict[tuple[str, int], list[Any]] = {}
+    folded: dict[tuple[str, int], AssetState] = {}
     for e in consumed:
         if e.contact_id not in relations or not start <= e.at < end:
             continue
-        grade = event_grade(e.kind, e.name, e.properties)
-        row = folded.get((e.asset_id, e.contact_id))
-        if row is None:
-            folded[(e.asset_id, e.contact_id)] = [e.at, e.at, grade, int(e.kind == "page"), 1]
-            continue
-        row[0], row[1] = min(row[0], e.at), max(row[1], e.at)
-        row[2] = deepest((row[2], grade))
-        row[3] += int(e.kind == "page")
-        row[4] += 1
+        state = event_state(e.kind, e.name, e.at, e.properties)
+        held = folded.get((e.asset_id, e.contact_id))
+        folded[(e.asset_id, e.contact_id)] = state if held is None else held.combine(state)
     return [
-        SaleConsumption(asset, contact, relations[contact], *row)
-        for (asset, contact), row in sorted(folded.items())
+        SaleConsumption(
+            asset,
+            contact,
+            relations[contact],
+            from_ms(st.first_at_ms),
+            from_ms(st.last_at_ms),
+            grade(st, thresholds),
+            st.visits,
+            st.events,
+        )
+        for (asset, contact), st in sorted(folded.items())
     ]

@@ -20,6 +20,7 @@ from itertools import chain
 
 from sqlalchemy import Connection, Engine
 
+from leadloop.domain.consumption import DepthThresholds
 from leadloop.domain.sale_content import ConsumedEvent, SaleConsumption, sale_window, tag_sale
 from leadloop.store import sale_content as store
 from leadloop.store.engine import utcnow
@@ -47,11 +48,14 @@ class SaleContentTagger:
         *,
         batch_size: int = 2000,
         now: Callable[[], datetime] = utcnow,
+        thresholds: DepthThresholds | None = None,
     ) -> None:
         self.engine = engine
         self.lookback_days = lookback_days
         self.batch_size = batch_size
         self.now = now
+        self.thresholds = thresholds or DepthThresholds()
+        """Profiling's depth thresholds: a "deep read" is the same in profiles and sales."""
 
     def tag_pending(self, workspace_id: int) -> TagReport:
         """Tag every queued opportunity of the workspace; returns the counts."""
@@ -104,7 +108,9 @@ class SaleContentTagger:
                 by_contact[event.contact_id].append(event)
         for s in subjects:
             mine = chain.from_iterable(by_contact.get(c, ()) for c in s.relations)
-            tags[s.opportunity_id] = tag_sale(mine, windows[s.opportunity_id], s.relations)
+            tags[s.opportunity_id] = tag_sale(
+                mine, windows[s.opportunity_id], s.relations, self.thresholds
+            )
         return tags
 
     @contextmanager
