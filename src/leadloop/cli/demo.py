@@ -186,12 +186,13 @@ def demo(
         sales_demo.show_sales_ready(c, ws)
         console.rule("[bold]5. Revenue: CPOD, pipeline and attribution")
         load_and_report(c, ws, out)
+        sales_demo.show_closed_loop(c, ws)
         elapsed = time.perf_counter() - started
         console.print(f"done in {elapsed:.1f} s; store: {c.settings.database_url}")
         if not serve:
             return
         url = f"http://127.0.0.1:{port}"
-        console.rule("[bold]6. Serving")
+        console.rule("[bold]7. Serving")
         console.print(f"API docs:  [bold]{url}/docs[/]")
         console.print(f"write key: {DEMO_WRITE_KEY}   admin key: {DEMO_ADMIN_KEY}")
         console.print(f"try:  curl -s {url}/v1/summary -H 'Authorization: Bearer {DEMO_ADMIN_KEY}'")

@@ -81,7 +81,7 @@ def _handed_table(c: Container, ws: int) -> Table:
 
 
 def show_sales_ready(c: Container, ws: int) -> None:
-    """Sign the rule, qualify the profiled contacts, hand them over; print funnel and leads."""
+    """Sign the rule, qualify the profiled contacts, hand them over; print the leads."""
     console.rule("[bold]4. The sales-ready agreement and the hand-off to sales")
     started = time.perf_counter()
     _team(c, ws)
@@ -97,8 +97,13 @@ def show_sales_ready(c: Container, ws: int) -> None:
         f"{time.perf_counter() - started:.1f} s: {report.engaged:,} moved to engaged, "
         f"{len(report.sales_ready):,} became sales-ready and were handed to sales"
     )
-    print_funnel(funnel_report(c.lead_store, ws, "quarter"))
     console.print(_handed_table(c, ws))
     counts = hand_over_counts(c.engine, ws)
     owners = ", ".join(f"{name} {n:,}" for name, n in counts.per_owner.items())
     console.print(f"{counts.hand_offs:,} leads handed to sales ({counts.hot:,} hot): {owners}")
+
+
+def show_closed_loop(c: Container, ws: int) -> None:
+    """The funnel once the CRM's deals have moved the leads: first touch to won or recycled."""
+    console.rule("[bold]6. The closed loop: every stage, conversion and nurture period")
+    print_funnel(funnel_report(c.lead_store, ws, "quarter"))
