@@ -40,7 +40,9 @@ def _timeline(container, ws, ids):
     # after the close date (31 March = day 90): onboarding, not part of the sale
     consume(container, ws, ana, day(91), "page", None, asset_id="onboarding-guide")
     consume(container, ws, bo, day(100), "track", "Asset Downloaded", asset_id="vb-fleet")
-    consume(container, ws, cy, day(50), "page", None, url="https://acme.example/price-list")
+    # a page view that carries only its url, with campaign parameters: matched like profiling
+    consume(container, ws, cy, day(50), "page", None,
+            url="https://acme.example/price-list/?utm_source=mail")  # fmt: skip
 
 
 def test_only_what_the_buying_group_consumed_before_the_close_is_tagged(container, workspace):

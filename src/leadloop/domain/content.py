@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import urlsplit
 
 KNOWN_FORMATS: Final = (
     "article",
@@ -63,3 +64,14 @@ class ContentItem:
     @property
     def is_hot(self) -> bool:
         return self.signal is not None and self.signal >= HOT_SIGNAL
+
+
+def url_key(url: str) -> str:
+    """The form page urls are matched to catalogued content in: no scheme, query, fragment
+    or trailing slash, host in lower case (campaign parameters never hide an asset).
+
+    >>> url_key("https://WWW.Example.com/guides/x/?utm_source=mail#top")
+    'www.example.com/guides/x'
+    """
+    parts = urlsplit(url.strip())
+    return f"{parts.netloc.lower()}{parts.path.rstrip('/')}"

@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import Connection, Engine, select
@@ -32,7 +31,7 @@ from leadloop.domain.consumption import (
     from_ms,
     observe,
 )
-from leadloop.domain.content import ContentItem
+from leadloop.domain.content import ContentItem, url_key
 from leadloop.domain.profile import ProfileConfig, build_profile
 from leadloop.store.content import read_content_items
 from leadloop.store.profile_reads import contact_states
@@ -40,12 +39,6 @@ from leadloop.store.profile_state import EventRow, ProfileRow, SqlProfileStateSt
 from leadloop.store.tables import workspaces
 
 logger = logging.getLogger(__name__)
-
-
-def url_key(url: str) -> str:
-    """Urls match without scheme, query, fragment or trailing slash."""
-    parts = urlsplit(url.strip())
-    return f"{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from leadloop.domain.content import url_key
 from leadloop.domain.sale_content import ACCOUNT, CONTACT_ROLE, ConsumedEvent, SaleConsumption
 from leadloop.store.engine import as_utc, is_sqlite
 from leadloop.store.tables import (
@@ -123,12 +124,13 @@ def read_subjects(conn: Connection, ids: Sequence[int]) -> list[SaleSubject]:
 
 
 def asset_urls(conn: Connection, workspace_id: int) -> dict[str, str]:
-    """Catalogued page URL → asset id, for page views that carry only a URL."""
+    """Catalogued page URL (as :func:`url_key` matches it) → asset id, for page views that
+    carry only a URL; the same matching as profiling's."""
     k = content.c
     rows = conn.execute(
         select(k.url, k.asset_id).where(k.workspace_id == workspace_id, k.asset_id.is_not(None))
     )
-    return {str(url): str(asset) for url, asset in rows}
+    return {url_key(str(url)): str(asset) for url, asset in rows}
 
 
 def read_consumed(
@@ -160,7 +162,7 @@ def read_consumed(
         asset = props.get("asset_id")
         if not isinstance(asset, str) or not asset:
             url = props.get("url")
-            asset = urls.get(url) if kind == "page" and isinstance(url, str) else None
+            asset = urls.get(url_key(url)) if kind == "page" and isinstance(url, str) else None
         if asset:
             yield ConsumedEvent(int(contact_id), asset[:255], kind, name, as_utc(ts) or ts, props)
 
