@@ -64,7 +64,9 @@ class WorkspaceRepository:
 
     def source_id(self, workspace_id: int, name: str) -> int:
         """The id of a named source, created on first use."""
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn, conn.execution_options(sqlite_immediate=True).begin():
+            # Immediate on SQLite: a read that then writes would fail at once, not wait, when
+            # the server's writers are busy (a key created beside a running `serve`).
             row = conn.execute(
                 select(sources.c.id).where(
                     sources.c.workspace_id == workspace_id, sources.c.name == name
