@@ -17,6 +17,7 @@ from leadloop.api.routers import (
     analytics,
     content,
     content_influence,
+    dashboard,
     handoff,
     leads,
     meta,
@@ -73,6 +74,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(snippet.router)
     app.include_router(profiles.router)
     app.include_router(analytics.router)
+    app.include_router(dashboard.router)
+    app.add_exception_handler(dashboard.SIGN_IN, dashboard.sign_in_redirect)
     _add_body_schemas(app)
     return app
 

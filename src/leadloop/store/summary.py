@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
-from leadloop.store.tables import accounts, contacts, events, quarantine
+from leadloop.store.engine import as_utc
+from leadloop.store.tables import accounts, contacts, events, lead_states, quarantine
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +52,23 @@ def workspace_summary(engine: Engine, workspace_id: int) -> Summary:
         events_by_type={str(k): int(v) for k, v in by_type.items()},
         quarantined=int(n_quarantine),
     )
+
+
+def latest_event_at(engine: Engine, workspace_id: int) -> datetime | None:
+    """When the workspace's latest event happened (what "now" is for a loaded history)."""
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(func.max(events.c.timestamp)).where(events.c.workspace_id == workspace_id)
+        ).scalar_one()
+    return as_utc(value)
+
+
+def lead_state_counts(engine: Engine, workspace_id: int) -> dict[str, int]:
+    """How many leads are in each lifecycle state now."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(lead_states.c.state, func.count())
+            .where(lead_states.c.workspace_id == workspace_id)
+            .group_by(lead_states.c.state)
+        ).all()
+    return {str(state): int(n) for state, n in rows}

@@ -1,0 +1,132 @@
+"""The web dashboard: HTML pages for marketing and sales, signed in with an admin key.
+
+The key is kept in an ``HttpOnly``, ``SameSite=Strict`` cookie (``Secure`` behind HTTPS)
+and checked exactly like a Bearer key on every page, so revoking it signs the browser out.
+Pages are not part of the JSON API and stay out of the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import escape
+
+from leadloop.api.deps import ContainerDep, authenticate
+from leadloop.errors import AuthError, NotFoundError
+from leadloop.services.dashboard import dashboard, lead_page
+from leadloop.store.workspaces import KeyInfo
+from leadloop.web.pages import render_dashboard, render_lead, render_login
+
+router = APIRouter(include_in_schema=False)
+
+COOKIE = "leadloop_admin"
+_MAX_FORM = 4096
+
+
+class _SignIn(Exception):
+    """No valid admin key on this request: send the browser to the sign-in page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def _session(request: Request) -> KeyInfo | None:
+    key = request.cookies.get(COOKIE)
+    if not key:
+        return None
+    try:
+        return authenticate(request, key, scope="admin")
+    except AuthError:
+        return None
+
+
+def _signed_in(request: Request) -> KeyInfo:
+    info = _session(request)
+    if info is None:
+        raise _SignIn(request.url.path)
+    return info
+
+
+Session = Annotated[KeyInfo, Depends(_signed_in)]
+
+
+def _to_login(next_url: str) -> RedirectResponse:
+    return RedirectResponse(f"/dashboard/login?next={quote(next_url)}", status_code=303)
+
+
+def _safe_next(value: str | None) -> str:
+    """Only our own pages: an open redirect would let a link send a signed-in user away."""
+    if value and value.startswith("/dashboard") and "//" not in value and "\\" not in value:
+        return value
+    return "/dashboard"
+
+
+def _workspace(container: ContainerDep, workspace_id: int) -> str:
+    names = {ws_id: slug for ws_id, slug, *_ in container.workspaces.list_workspaces()}
+    return names.get(workspace_id, str(workspace_id))
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    return RedirectResponse("/dashboard", status_code=307)
+
+
+@router.get("/dashboard/login", response_class=HTMLResponse)
+def login_page(next: str | None = None) -> HTMLResponse:
+    return HTMLResponse(render_login(next_url=_safe_next(next)))
+
+
+@router.post("/dashboard/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    body = await request.body()
+    form = parse_qs(body[:_MAX_FORM].decode("utf-8", "replace"))
+    key = (form.get("key") or [""])[0].strip()
+    next_url = _safe_next((form.get("next") or [""])[0])
+    try:
+        authenticate(request, key, scope="admin")
+    except AuthError as exc:
+        return HTMLResponse(render_login(str(exc), next_url), status_code=401)
+    response = RedirectResponse(next_url, status_code=303)
+    response.set_cookie(
+        COOKIE, key, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+        path="/", max_age=12 * 3600,
+    )  # fmt: skip
+    return response
+
+
+@router.post("/dashboard/logout")
+def logout() -> RedirectResponse:
+    response = RedirectResponse("/dashboard/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def overview_page(container: ContainerDep, key: Session) -> HTMLResponse:
+    d = dashboard(
+        container.engine, container.lead_store, container.profile_config, key.workspace_id
+    )
+    return HTMLResponse(render_dashboard(d, _workspace(container, key.workspace_id)))
+
+
+@router.get("/dashboard/leads/{contact_id}", response_class=HTMLResponse)
+def lead_detail(contact_id: int, container: ContainerDep, key: Session) -> HTMLResponse:
+    try:
+        page = lead_page(
+            container.engine, container.facts, container.leads, key.workspace_id, contact_id
+        )
+    except NotFoundError as exc:
+        return HTMLResponse(f"<!doctype html><p>{escape(str(exc))}</p>", status_code=404)
+    return HTMLResponse(render_lead(page, _workspace(container, key.workspace_id)))
+
+
+def sign_in_redirect(_request: Request, exc: Exception) -> Response:
+    """Installed by the app for :class:`_SignIn`."""
+    assert isinstance(exc, _SignIn)
+    return _to_login(exc.next_url)
+
+
+SIGN_IN = _SignIn
