@@ -68,8 +68,10 @@ class Settings(BaseSettings):
         "leads never wait.",
     )
     handoff_lead_url: str = Field(
-        default="http://127.0.0.1:8000/v1/leads/{contact_id}",
-        description="Link to the lead in notifications; `{contact_id}` is replaced.",
+        default="http://127.0.0.1:8000/dashboard/leads/{contact_id}",
+        description="Link to the lead in notifications; `{contact_id}` is replaced. The "
+        "default is the dashboard's lead page (what it read, why it qualified); use your "
+        "public address in production.",
     )
     sla_response_s: float = Field(
         default=4 * 3600.0,

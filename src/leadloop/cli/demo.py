@@ -193,6 +193,7 @@ def demo(
             return
         url = f"http://127.0.0.1:{port}"
         console.rule("[bold]7. Serving")
+        console.print(f"dashboard: [bold]{url}/dashboard[/] (sign in with the admin key)")
         console.print(f"API docs:  [bold]{url}/docs[/]")
         console.print(f"write key: {DEMO_WRITE_KEY}   admin key: {DEMO_ADMIN_KEY}")
         console.print(f"try:  curl -s {url}/v1/summary -H 'Authorization: Bearer {DEMO_ADMIN_KEY}'")

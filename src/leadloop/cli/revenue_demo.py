@@ -1,8 +1,9 @@
 """The revenue part of `leadloop demo`: load the simulated CRM and costs, print the reports.
 
 Opportunities go through the opportunity import (the same path as any CRM export) and
-costs through the cost-ledger import; then CPOD per quarter, pipeline and attribution are
-computed on DuckDB, the embedded engine.
+costs through the cost-ledger import; each deal is tagged with the content its contacts and
+account consumed before it closed; then content influence, CPOD per quarter, pipeline and
+attribution are computed on DuckDB, the embedded engine.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from leadloop.analytics.warehouse import open_warehouse
 from leadloop.bootstrap import Container
 from leadloop.cli.context import console
 from leadloop.cli.report import report_table
+from leadloop.cli.sale_content import influence_table
+from leadloop.services.content_influence import influence_report
 from leadloop.services.imports import import_costs, import_opportunities
 
 OPPORTUNITY_MAP = {"opportunity_id": "crm_id", "stage": "stage"}
@@ -31,6 +34,12 @@ def load_and_report(c: Container, workspace_id: int, out: Path) -> None:
     for r in (opps, costs):
         console.print(f"{r.kind}: read {r.read:,}, new {r.stored:,}, changed {r.updated:,}, "
                       f"already there {r.duplicates:,}, quarantined {r.rejected:,}")  # fmt: skip
+    tagged = c.sale_content.tag_pending(workspace_id)
+    console.print(f"content tagged to {tagged.opportunities:,} opportunities: "
+                  f"{tagged.tags:,} consumptions by their contacts and accounts")  # fmt: skip
+    influence = influence_report(c.engine, workspace_id)[:10]
+    if influence:
+        console.print(influence_table(influence, "Content that influenced revenue (top 10)"))
     wh = open_warehouse("duckdb", c.engine, workspace_id)
     try:
         for name, filters in (

@@ -28,7 +28,7 @@ class HandOffConfig:
     sla_response_s: float = 4 * 3600.0
     sla_reassign: bool = False
     sla_max_escalations: int = 1
-    lead_url: str = "http://127.0.0.1:8000/v1/leads/{contact_id}"
+    lead_url: str = "http://127.0.0.1:8000/dashboard/leads/{contact_id}"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     lease_s: float = 60.0
     poll_s: float = 0.2
