@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
+from rich.table import Table
+
 from leadloop.analytics.reports import Filters
 from leadloop.analytics.run import build_report
 from leadloop.analytics.warehouse import open_warehouse
 from leadloop.bootstrap import Container
 from leadloop.cli.context import console
 from leadloop.cli.report import report_table
-from leadloop.cli.sale_content import influence_table
-from leadloop.services.content_influence import influence_report
+from leadloop.services.content_influence import InfluenceRow, influence_report
 from leadloop.services.imports import import_costs, import_opportunities
 
 OPPORTUNITY_MAP = {"opportunity_id": "crm_id", "stage": "stage"}
@@ -39,7 +41,7 @@ def load_and_report(c: Container, workspace_id: int, out: Path) -> None:
                   f"{tagged.tags:,} consumptions by their contacts and accounts")  # fmt: skip
     influence = influence_report(c.engine, workspace_id)[:10]
     if influence:
-        console.print(influence_table(influence, "Content that influenced revenue (top 10)"))
+        console.print(_influence_table(influence))
     wh = open_warehouse("duckdb", c.engine, workspace_id)
     try:
         for name, filters in (
@@ -51,3 +53,14 @@ def load_and_report(c: Container, workspace_id: int, out: Path) -> None:
             console.print(report_table(build_report(wh, name, filters)))
     finally:
         wh.close()
+
+
+def _influence_table(rows: list[InfluenceRow]) -> Table:
+    """Narrow enough for 80 columns; `leadloop content influence` has every column."""
+    table = Table("asset", "stage", title="Content that influenced revenue (top 10)")
+    for name in ("deals touched", "won", "won revenue"):
+        table.add_column(name, justify="right")
+    for r in rows:
+        table.add_row(escape(r.title or r.asset_id), r.buying_stage or "-", f"{r.opportunities:,}",
+                      f"{r.won_deals:,}", f"{r.won_revenue:,.0f}")  # fmt: skip
+    return table

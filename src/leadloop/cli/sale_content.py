@@ -38,7 +38,7 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def influence_table(rows: list[InfluenceRow], title: str) -> Table:
+def _table(rows: list[InfluenceRow], title: str) -> Table:
     table = Table(title=title)
     for name in ("period", "asset", "stage", "format"):
         table.add_column(name)
@@ -72,4 +72,4 @@ def influence(
     shown: list[InfluenceRow] = []
     for period in sorted({r.period for r in rows}):
         shown += [r for r in rows if r.period == period][:limit]
-    console.print(influence_table(shown, f"Content influence, workspace {escape(workspace)}"))
+    console.print(_table(shown, f"Content influence, workspace {escape(workspace)}"))
