@@ -170,6 +170,28 @@ def test_a_channel_filter_keeps_only_its_touches(wh: Warehouse) -> None:
     assert {k: v for _, k, _, v, _ in report.rows if v} == {"email": 500.0}
 
 
+def test_a_segment_keeps_its_accounts_opportunities_and_touches(wh: Warehouse) -> None:
+    # SMB is beta: O3 and O4 (2,000 + 300), each reached by Bob's search and webinar.
+    report = attribution_report(wh, Filters(None, model="linear", segment="SMB"))
+    assert {k: v for _, k, _, v, _ in report.rows if v} == {"search ads": 1150.0,
+                                                             "webinar": 1150.0}  # fmt: skip
+    assert "segment SMB" in report.title
+
+
+def test_a_persona_credits_only_what_its_people_did(wh: Warehouse) -> None:
+    # CFOs are Carol (acme) and Bob (beta). O1 (acme, 10 Jan) precedes Carol's e-mail of
+    # 25 Jan: no touch. O2 (acme, 1 Feb, 500): the e-mail. O3 + O4 (beta): search, webinar.
+    account = attribution_report(wh, Filters(None, model="linear", persona="CFO"))
+    assert {k: v for _, k, _, v, _ in account.rows if v} == {
+        "email": 500.0, "search ads": 1150.0, "webinar": 1150.0,
+    }  # fmt: skip
+    # Contact level: the CIO is Alice, so only her channels appear (search, webinar; the
+    # e-mail was Carol's). No opportunity here has a contact role: nothing converts.
+    contact = attribution_report(wh, Filters(None, model="linear", persona="CIO", level="contact"))
+    assert {k for _, k, _, _, _ in contact.rows} == {"search ads", "webinar"}
+    assert all(v == 0 for _, _, _, v, _ in contact.rows)
+
+
 def test_an_unknown_cut_is_refused_with_what_is_allowed(wh: Warehouse) -> None:
     with pytest.raises(ValidationError, match="allowed: segment, sector"):
         pipeline_report(wh, Filters("year", cut="colour"))

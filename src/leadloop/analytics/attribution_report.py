@@ -48,6 +48,27 @@ def _outcomes(rows: list[dict[str, Any]], f: Filters) -> dict[str, list[Outcome]
     return out
 
 
+def _audience(wh: Warehouse, f: Filters) -> tuple[set[Any] | None, set[Any] | None]:
+    """The accounts and the contacts a ``segment`` / ``persona`` filter keeps (None: all).
+
+    A segment keeps its accounts' opportunities and touches. A persona keeps the touches of
+    its contacts, and the opportunities of their accounts (account level) or their own
+    (contact level): the credit goes to what people of that persona did.
+    """
+    accounts: set[Any] | None = None
+    contacts: set[Any] | None = None
+    if f.segment is not None:
+        a = wh.table("accounts")
+        accounts = {r["id"] for r in _rows(a.filter(a.segment == f.segment).select("id"))}
+    if f.persona is not None:
+        ct = wh.table("contacts")
+        people = _rows(ct.filter(ct.persona == f.persona).select("id", "account_id"))
+        contacts = {r["id"] for r in people}
+        theirs = {r["account_id"] for r in people if r["account_id"] is not None}
+        accounts = theirs if accounts is None else accounts & theirs
+    return accounts, contacts
+
+
 def journeys(wh: Warehouse, f: Filters) -> list[Journey]:
     """Every journey of the workspace under the report's level, outcome and lookback."""
     if f.level not in LEVELS or f.outcome not in OUTCOMES:
@@ -55,10 +76,20 @@ def journeys(wh: Warehouse, f: Filters) -> list[Journey]:
             f"attribution level {f.level!r} / outcome {f.outcome!r}; allowed: "
             f"levels {', '.join(LEVELS)}, outcomes {', '.join(OUTCOMES)}"
         )
-    outcomes = _outcomes(_rows(outcome_rows(wh)), f)
+    accounts, contacts = _audience(wh, f)
+    opportunities = _rows(outcome_rows(wh))
+    if accounts is not None:
+        opportunities = [r for r in opportunities if r["account_id"] in accounts]
+    if contacts is not None and f.level == "contact":
+        opportunities = [r for r in opportunities if r["contact_id"] in contacts]
+    outcomes = _outcomes(opportunities, f)
     events: list[TouchEvent] = []
     for t in _rows(touch_rows(wh)):
         if f.channel is not None and t["channel"] != f.channel:
+            continue
+        if (accounts is not None and t["account_id"] not in accounts) or (
+            contacts is not None and t["contact_id"] not in contacts
+        ):
             continue
         subject = t["account_id"] if f.level == "account" else t["contact_id"]
         if subject is None:
@@ -78,8 +109,10 @@ def attribution_report(wh: Warehouse, f: Filters) -> Report:
     for j in journeys(wh, f):
         anchor = j.converted_at if j.converted and j.converted_at else j.touches[-1].at
         by_period[period_of(anchor, f.grain)].append(j)
+    only = "".join(f", {k} {v}" for k, v in (("segment", f.segment), ("persona", f.persona)) if v)
     report = Report("attribution",
-                    f"Attribution of {f.outcome} to {f.dimension} ({f.model}, {f.level} level)",
+                    f"Attribution of {f.outcome} to {f.dimension} ({f.model}, {f.level} level"
+                    f"{only})",
                     ["period", f.dimension, "conversions", "value", "share"])  # fmt: skip
     for period in sorted(by_period):
         result = run_model(by_period[period], f.model)
