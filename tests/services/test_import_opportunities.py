@@ -169,3 +169,51 @@ def test_the_maven_pipeline_matches_an_independent_pandas_computation(container,
             .where(opportunities.c.account_id.is_not(None))
         ).scalar()
     assert linked == int(frame.account.notna().sum()) == 8800 - 1425
+
+
+def _roles(container: Any) -> list[tuple[str, str, bool, bool]]:
+    from leadloop.store.tables import opportunity_contacts as oc
+
+    with container.engine.connect() as conn:
+        rows = conn.execute(
+            select(opportunities.c.crm_id, oc.c.email, oc.c.is_primary, oc.c.contact_id)
+            .join(oc, oc.c.opportunity_id == opportunities.c.id)
+            .order_by(opportunities.c.crm_id)
+        )
+        return [(r[0], r[1], bool(r[2]), r[3] is not None) for r in rows]
+
+
+def test_a_contact_email_column_becomes_the_primary_contact_role(container, workspace, tmp_path):
+    from leadloop.services.imports import import_contacts
+
+    people = tmp_path / "people.csv"
+    people.write_text("email,name\nana@acme.example,Ana\n")
+    import_contacts(container.directory, workspace_id=workspace.id, path=people)
+    path = tmp_path / "opps.csv"
+    path.write_text(
+        "opportunity_id,stage,amount,contact_email\n"
+        "O1,Closed Won,100, Ana@Acme.example \n"  # matched to Ana, case and spaces aside
+        "O2,Closed Won,200,ghost@nowhere.example\n"  # kept, no contact of ours yet
+        "O3,Closed Won,300,not an e-mail\n"  # refused with its reason
+        "O4,Closed Won,400,\n"  # no contact
+    )
+    report = import_opportunities(container.crm, workspace_id=workspace.id, path=path)
+    assert (report.stored, report.rejected) == (3, 1)
+    assert _roles(container) == [
+        ("O1", "ana@acme.example", True, True),
+        ("O2", "ghost@nowhere.example", True, False),
+    ]
+    [(line, reason)] = _quarantined(container)
+    assert line == 4 and "'not an e-mail' is not an e-mail address" in reason
+
+    # A rerun changes nothing; a file that names another contact moves the role.
+    again = import_opportunities(container.crm, workspace_id=workspace.id, path=path)
+    assert (again.stored, again.updated) == (0, 0)
+    path.write_text("opportunity_id,stage,amount,contact_email\nO1,Closed Won,100,\n")
+    import_opportunities(container.crm, workspace_id=workspace.id, path=path)
+    assert [r[0] for r in _roles(container)] == ["O2"]  # the file's blank cell removed it
+
+    # Without the column, stored roles stay as they are.
+    path.write_text("opportunity_id,stage,amount\nO2,Closed Won,250\n")
+    import_opportunities(container.crm, workspace_id=workspace.id, path=path)
+    assert [r[0] for r in _roles(container)] == ["O2"]

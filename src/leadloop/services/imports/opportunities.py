@@ -9,6 +9,15 @@ The mapping file may carry a ``stages`` section next to ``columns``::
 
     columns: {opportunity_id: crm_id, deal_stage: stage, close_value: amount}
     stages: {Won: won, Lost: lost, Engaging: open}
+
+A ``contact_email`` column (or any column mapped to it: ``--mapping
+primary_contact_email=contact_email``) makes that person the opportunity's primary contact
+role, matched to our contacts by e-mail like a CRM sync's roles: the lifecycle moves that
+lead too, besides the account's leads already with sales, and contact-level attribution
+has a contact. When a file has the column it is authoritative for the roles of its rows
+(a blank cell removes them); without it, stored roles stay. It is not guessed from other
+names: a CRM's primary contact who never reached sales would be moved through sales_ready
+by implied steps, which counts a sales-sourced deal as marketing's conversion.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from leadloop.domain.crm import ContactRole
 from leadloop.domain.crm_mapping import (
     FILE_FIELDS,
     FILE_STAGES,
@@ -25,11 +35,16 @@ from leadloop.domain.crm_mapping import (
     StageMap,
     opportunity_from_record,
 )
+from leadloop.domain.traits import normalise_email
+from leadloop.errors import ValidationError
 from leadloop.services.imports.directory import _fields_convert
 from leadloop.services.imports.mapping import Mapper, Schema
 from leadloop.services.imports.runner import ImportReport, Job, ProgressCallback
 from leadloop.store.crm import Incoming, OpportunityHook, SqlCrmStore
 from leadloop.store.ingest import Rejected
+
+CONTACT = "contact_email"
+"""The file column naming the opportunity's primary contact (not an opportunity field)."""
 
 _ALIASES = {
     "crm_id": ("id", "opportunityid", "dealid", "crmid", "recordid", "externalid"),
@@ -47,13 +62,21 @@ _ALIASES = {
     "account_crm_id": ("accountid", "accountcrmid", "companyid"),
     "account_domain": ("accountdomain", "domain", "website", "companydomain"),
     "account_name": ("account", "accountname", "company", "companyname"),
+    CONTACT: ("contactemail",),
 }
 OPPORTUNITY_SCHEMA = Schema(
     kind="opportunity",
-    fields=dict.fromkeys(OUR_FIELDS, "str"),
+    fields=dict.fromkeys((*OUR_FIELDS, CONTACT), "str"),
     aliases={alias: ours for ours, names in _ALIASES.items() for alias in names}
     | {f.replace("_", ""): f for f in OUR_FIELDS},
 )
+
+
+def _primary_role(item: Incoming) -> ContactRole | None:
+    email = (item.raw or {}).get(CONTACT)
+    if email is None or not str(email).strip():
+        return None
+    return ContactRole(item.opportunity.crm_id, None, str(email), "primary", is_primary=True)
 
 
 def import_opportunities(
@@ -78,14 +101,25 @@ def import_opportunities(
         "opportunities", path, fmt, max_record_bytes=max_record_bytes, chunk_size=chunk_size
     )
     mapper = Mapper(OPPORTUNITY_SCHEMA, mapping)
-    to_fields = _fields_convert(job, mapper, job.plan(mapper))
+
+    plan = job.plan(mapper)
+    to_fields = _fields_convert(job, mapper, plan)
+    has_contacts = plan is None or CONTACT in plan.fields  # NDJSON: per object
 
     def convert(line: int, value: Any) -> Incoming:
         record = to_fields(value)
+        email = record.get(CONTACT)
+        if email is not None and str(email).strip():
+            clean = normalise_email(email)
+            if clean is None:
+                raise ValidationError(f"contact_email {str(email)[:80]!r} is not an e-mail address")
+            record[CONTACT] = clean
         return Incoming(opportunity_from_record(record, fields, stage_map), record)
 
     def write(items: list[Incoming], rejects: list[Rejected]) -> None:
-        result = crm.apply(workspace_id, source, items, None, hooks=hooks, rejected=rejects)
+        found = [r for r in map(_primary_role, items) if r is not None]
+        roles = found if plan is not None and has_contacts else found or None
+        result = crm.apply(workspace_id, source, items, roles, hooks=hooks, rejected=rejects)
         job.report.stored += result.created
         job.report.updated += result.updated
         job.report.duplicates += result.unchanged + (
