@@ -35,7 +35,8 @@ from leadloop.domain.content import ContentItem, url_key
 from leadloop.domain.profile import ProfileConfig, build_profile
 from leadloop.store.content import read_content_items
 from leadloop.store.profile_reads import contact_states
-from leadloop.store.profile_state import EventRow, ProfileRow, SqlProfileStateStore
+from leadloop.store.profile_state import EventRow, ProfileRow
+from leadloop.store.profile_state_pg import profile_state_store
 from leadloop.store.tables import workspaces
 
 logger = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ class ProfileUpdater:
         self.engine = engine
         self.config = config
         self.batch_events = batch_events
-        self.store = SqlProfileStateStore(engine)
+        self.store = profile_state_store(engine)
         self._listeners: list[Callable[[int, Sequence[int]], None]] = []
 
     def add_listener(self, listener: Callable[[int, Sequence[int]], None]) -> None:
