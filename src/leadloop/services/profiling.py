@@ -114,10 +114,18 @@ class UpdateReport:
 class ProfileUpdater:
     """Folds a workspace's new events into its profiles, one transaction per batch."""
 
-    def __init__(self, engine: Engine, config: ProfileConfig, *, batch_events: int = 2000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: ProfileConfig,
+        *,
+        batch_events: int = 2000,
+        max_batch_events: int | None = None,
+    ) -> None:
         self.engine = engine
         self.config = config
         self.batch_events = batch_events
+        self.max_batch_events = max(batch_events, max_batch_events or batch_events)
         self.store = profile_state_store(engine)
         self._listeners: list[Callable[[int, Sequence[int]], None]] = []
 
@@ -192,18 +200,24 @@ class ProfileUpdater:
     ) -> UpdateReport:
         """Fold every event after the cursor; returns the totals.
 
-        Larger batches refresh each contact less often (a bulk catch-up from the CLI);
-        the server keeps the default, short transactions beside the ingest writer.
+        Larger batches refresh each contact less often (a bulk catch-up from the CLI); the
+        server starts with short transactions beside the ingest writer, and while batches
+        come back full (a backlog) each next one is twice as large, up to
+        ``max_batch_events``, so a backlog shrinks instead of growing.
         """
         started = time.perf_counter()
         catalog = load_catalog(self.engine, workspace_id)
         n_events = n_obs = n_contacts = 0
         cursor = 0
+        limit = batch_events or self.batch_events
+        cap = max(limit, self.max_batch_events)
         while True:
-            report = self.update_batch(workspace_id, catalog, batch_events)
+            report = self.update_batch(workspace_id, catalog, limit)
             cursor = report.cursor
             if not report.events:
                 break
+            if report.events >= limit:
+                limit = min(cap, 2 * limit)
             n_events += report.events
             n_obs += report.observations
             n_contacts += report.contacts
