@@ -161,5 +161,17 @@ def test_events_after_reads_the_next_events_in_id_order(pg_container: Container)
                 got = pg.events_after(conn, site.workspace_id, after, limit)
                 assert got == portable.events_after(conn, site.workspace_id, after, limit)
         assert len(pg.events_after(conn, site.workspace_id, 0, 100)) == 5
-        sort = conn.exec_driver_sql("SHOW enable_sort").scalar()
-    assert sort == "on"  # the planner setting is back for the rest of the transaction
+
+
+def test_inside_the_lock_the_event_read_walks_the_primary_key(pg_container: Container) -> None:
+    site = Site.create(pg_container, "plan")
+    site.write(*(page(T0, {"anonymousId": f"a{i}"}, "vb-1") for i in range(50)))
+    sql = pg._EVENTS_AFTER.format(limit=10)
+    with pg_container.engine.begin() as conn:
+        pg.lock(conn, site.workspace_id)
+        plan = "\n".join(
+            r[0] for r in conn.exec_driver_sql(f"EXPLAIN {sql}", (site.workspace_id, 0))
+        )
+    assert "Index Scan using pk_events" in plan and "Sort" not in plan, plan
+    with pg_container.engine.begin() as conn:  # the setting ended with the transaction
+        assert conn.exec_driver_sql("SHOW enable_sort").scalar() == "on"

@@ -155,10 +155,11 @@ class ProfileUpdater:
     ) -> UpdateReport:
         """Fold the next batch of events after the cursor (nothing to do: events == 0)."""
         started = time.perf_counter()
-        with self.engine.connect() as conn:  # no write lock while there is nothing to do
-            after = self.store.cursor(conn, workspace_id)
-            if not self.store.events_after(conn, workspace_id, after, 1):
-                return UpdateReport(0, 0, 0, after, time.perf_counter() - started)
+        if self.store.probe_before_lock:
+            with self.engine.connect() as conn:  # no write lock while there is nothing to do
+                after = self.store.cursor(conn, workspace_id)
+                if not self.store.events_after(conn, workspace_id, after, 1):
+                    return UpdateReport(0, 0, 0, after, time.perf_counter() - started)
         catalog = catalog or load_catalog(self.engine, workspace_id)
         with self._begin() as conn, conn.begin():
             self.store.lock(conn, workspace_id)
@@ -216,13 +217,14 @@ class ProfileUpdater:
             cursor = report.cursor
             if not report.events:
                 break
-            if report.events >= limit:
-                limit = min(cap, 2 * limit)
             n_events += report.events
             n_obs += report.observations
             n_contacts += report.contacts
             if progress is not None:
                 progress(report)
+            if report.events < limit:
+                break  # that was all there was; later commits notify the worker again
+            limit = min(cap, 2 * limit)
         total = UpdateReport(n_events, n_obs, n_contacts, cursor, time.perf_counter() - started)
         if n_events:
             logger.info(

@@ -123,11 +123,14 @@ class SalesReadyFlow:
         content: Mapping[str, ContentItem] | None = None,
     ) -> list[QualifyResult]:
         """``qualify`` each lead in its own transaction, with the hand-off as its hook."""
+        movable = self._movable(workspace_id, list(facts), rules)
+        if not movable:
+            return []
         if content is None:
             content = read_content_items(self.engine, workspace_id)
         hook = partial(self.hand_off, content)
         out: list[QualifyResult] = []
-        for f in self._movable(workspace_id, list(facts), rules):
+        for f in movable:
             try:
                 results = qualify(
                     self.lead_store, workspace_id, [f], rules, on_sales_ready=[hook], now=now

@@ -13,7 +13,7 @@ value and scans the workspace's whole slice of a ``workspace_id``-leading index 
 batch, so a batch cost grew with the history. Each statement therefore reaches rows through
 their own keys (``id = ANY``, the primary key with both columns; ``workspace_id + 0`` where
 only a workspace-leading index would otherwise be considered), and the event read walks
-the primary key from the cursor.
+the primary key from the cursor (see :func:`lock`).
 
 What is stored is exactly what the portable forms store (tests/store/test_profile_state_pg.py).
 """
@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine
 from leadloop.domain.consumption import AssetState
 from leadloop.store.engine import is_sqlite, utcnow
 from leadloop.store.profile_state import (
+    LOCK_KEY,
     STATE_COLUMNS,
     EventRow,
     ProfileRow,
@@ -99,19 +100,26 @@ def _json(rows: list[dict[str, Any]]) -> str:
     return orjson.dumps(rows).decode()
 
 
-def events_after(conn: Connection, workspace_id: int, after: int, limit: int) -> list[EventRow]:
-    """The next events of a workspace in id order: the primary key walked from the cursor.
+def lock(conn: Connection, workspace_id: int) -> None:
+    """One profile writer per workspace, and plans without sorts for this transaction.
 
-    Sorting is switched off for this one statement, so the only plan left is the ordered
-    primary-key scan that stops after ``limit`` rows (1 ms instead of a scan and sort of
-    the whole backlog, or of the whole workspace without statistics).
+    Without a sort to lean on, the only plan left for :func:`events_after` is the walk of
+    the primary key from the cursor that stops after ``limit`` rows (1-2 ms); otherwise the
+    planner may scan and sort the whole backlog, or, without statistics, the whole
+    workspace, on every batch. No other statement of the fold needs a sort (a ``DISTINCT``
+    hashes instead), and ``set_config(…, true)`` ends with the transaction.
     """
-    conn.exec_driver_sql("SET LOCAL enable_sort = off")
-    try:
-        rows = conn.exec_driver_sql(_EVENTS_AFTER.format(limit=limit), (workspace_id, after))
-        return [event_row(r) for r in rows.all()]
-    finally:
-        conn.exec_driver_sql("RESET enable_sort")
+    conn.exec_driver_sql(
+        "SELECT pg_advisory_xact_lock(hashtext(%s || current_schema()), %s), "
+        "set_config('enable_sort', 'off', true)",
+        (LOCK_KEY, workspace_id),
+    )
+
+
+def events_after(conn: Connection, workspace_id: int, after: int, limit: int) -> list[EventRow]:
+    """The next events of a workspace in id order (fast inside :func:`lock`'s transaction)."""
+    rows = conn.exec_driver_sql(_EVENTS_AFTER.format(limit=limit), (workspace_id, after))
+    return [event_row(r) for r in rows.all()]
 
 
 def load_states(
@@ -230,6 +238,12 @@ def _profile_docs(rows: Sequence[ProfileRow]) -> list[dict[str, Any]]:
 
 class PgProfileStateStore(SqlProfileStateStore):
     """The profile store with the batch reads and writes above (PostgreSQL only)."""
+
+    probe_before_lock = False
+    """The advisory lock stops only other profile updaters: no need to look first."""
+
+    def lock(self, conn: Connection, workspace_id: int) -> None:
+        lock(conn, workspace_id)
 
     def events_after(
         self, conn: Connection, workspace_id: int, after: int, limit: int
