@@ -124,7 +124,10 @@ class Container:
         """The one profile updater (its listeners hear about every profiled batch)."""
         if self._profile_updater is None:
             self._profile_updater = ProfileUpdater(
-                self.engine, self.profile_config, batch_events=self.settings.profile_batch_events
+                self.engine,
+                self.profile_config,
+                batch_events=self.settings.profile_batch_events,
+                max_batch_events=self.settings.profile_max_batch_events,
             )
             if self.settings.realtime_qualify:
                 self._profile_updater.add_listener(self.sales_ready.on_profiles_changed)

@@ -190,6 +190,13 @@ class Settings(BaseSettings):
     profile_batch_events: int = Field(
         default=2000, ge=1, description="Events the profile updater folds per transaction."
     )
+    profile_max_batch_events: int = Field(
+        default=20_000,
+        ge=1,
+        description="Most events one profile transaction folds while a backlog exists: each "
+        "full batch doubles the next one up to this, so the updater catches up instead of "
+        "falling further behind a fast ingest (fewer refreshes of the same contacts).",
+    )
 
     @field_validator("database_url")
     @classmethod

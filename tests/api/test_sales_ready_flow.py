@@ -121,3 +121,13 @@ def test_without_an_active_rule_nothing_is_handed_off_and_that_is_logged_once(
         loop.send(glance(cy))
         loop.receiver.wait_for(lambda r: len(r.delivered()) == 1, timeout=10)
         assert [h.contact_id for h in loop.hand_offs()] == [contact]
+
+
+def test_the_qualifying_commit_wakes_the_delivery_worker(store: StoreHandle) -> None:
+    with running_loop(store, outbox_poll_s=30.0) as loop:  # polling alone: up to 30 s
+        ana = loop.person("Ana Silva")
+        time.sleep(0.3)  # the delivery worker has found nothing and sleeps
+        started = time.monotonic()
+        loop.send(download(ana))
+        loop.receiver.wait_for(lambda r: len(r.delivered()) >= 1, timeout=15)
+        assert time.monotonic() - started < 5

@@ -35,7 +35,8 @@ from leadloop.domain.content import ContentItem, url_key
 from leadloop.domain.profile import ProfileConfig, build_profile
 from leadloop.store.content import read_content_items
 from leadloop.store.profile_reads import contact_states
-from leadloop.store.profile_state import EventRow, ProfileRow, SqlProfileStateStore
+from leadloop.store.profile_state import EventRow, ProfileRow
+from leadloop.store.profile_state_pg import profile_state_store
 from leadloop.store.tables import workspaces
 
 logger = logging.getLogger(__name__)
@@ -113,11 +114,19 @@ class UpdateReport:
 class ProfileUpdater:
     """Folds a workspace's new events into its profiles, one transaction per batch."""
 
-    def __init__(self, engine: Engine, config: ProfileConfig, *, batch_events: int = 2000) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: ProfileConfig,
+        *,
+        batch_events: int = 2000,
+        max_batch_events: int | None = None,
+    ) -> None:
         self.engine = engine
         self.config = config
         self.batch_events = batch_events
-        self.store = SqlProfileStateStore(engine)
+        self.max_batch_events = max(batch_events, max_batch_events or batch_events)
+        self.store = profile_state_store(engine)
         self._listeners: list[Callable[[int, Sequence[int]], None]] = []
 
     def add_listener(self, listener: Callable[[int, Sequence[int]], None]) -> None:
@@ -146,10 +155,11 @@ class ProfileUpdater:
     ) -> UpdateReport:
         """Fold the next batch of events after the cursor (nothing to do: events == 0)."""
         started = time.perf_counter()
-        with self.engine.connect() as conn:  # no write lock while there is nothing to do
-            after = self.store.cursor(conn, workspace_id)
-            if not self.store.events_after(conn, workspace_id, after, 1):
-                return UpdateReport(0, 0, 0, after, time.perf_counter() - started)
+        if self.store.probe_before_lock:
+            with self.engine.connect() as conn:  # no write lock while there is nothing to do
+                after = self.store.cursor(conn, workspace_id)
+                if not self.store.events_after(conn, workspace_id, after, 1):
+                    return UpdateReport(0, 0, 0, after, time.perf_counter() - started)
         catalog = catalog or load_catalog(self.engine, workspace_id)
         with self._begin() as conn, conn.begin():
             self.store.lock(conn, workspace_id)
@@ -191,15 +201,19 @@ class ProfileUpdater:
     ) -> UpdateReport:
         """Fold every event after the cursor; returns the totals.
 
-        Larger batches refresh each contact less often (a bulk catch-up from the CLI);
-        the server keeps the default, short transactions beside the ingest writer.
+        Larger batches refresh each contact less often (a bulk catch-up from the CLI); the
+        server starts with short transactions beside the ingest writer, and while batches
+        come back full (a backlog) each next one is twice as large, up to
+        ``max_batch_events``, so a backlog shrinks instead of growing.
         """
         started = time.perf_counter()
         catalog = load_catalog(self.engine, workspace_id)
         n_events = n_obs = n_contacts = 0
         cursor = 0
+        limit = batch_events or self.batch_events
+        cap = max(limit, self.max_batch_events)
         while True:
-            report = self.update_batch(workspace_id, catalog, batch_events)
+            report = self.update_batch(workspace_id, catalog, limit)
             cursor = report.cursor
             if not report.events:
                 break
@@ -208,6 +222,9 @@ class ProfileUpdater:
             n_contacts += report.contacts
             if progress is not None:
                 progress(report)
+            if report.events < limit:
+                break  # that was all there was; later commits notify the worker again
+            limit = min(cap, 2 * limit)
         total = UpdateReport(n_events, n_obs, n_contacts, cursor, time.perf_counter() - started)
         if n_events:
             logger.info(

@@ -86,9 +86,10 @@ def _one(
     now: datetime | None,
 ) -> QualifyResult:
     q = evaluate(rules, facts)
-    seen = store.state(workspace_id, facts.contact_id)
-    if not q.qualified and _nurture_target(seen, facts) is None:
-        return QualifyResult(q, False, seen.state, seen.cycle)  # nothing to move: no lock
+    if not q.qualified:  # a qualified lead is locked anyway: no read before the lock
+        seen = store.state(workspace_id, facts.contact_id)
+        if _nurture_target(seen, facts) is None:
+            return QualifyResult(q, False, seen.state, seen.cycle)  # nothing to move: no lock
     with store.write_connection() as conn, conn.begin():
         current = store.lock(conn, workspace_id, facts.contact_id)
         at = max((now or facts.as_of).astimezone(UTC), current.since)

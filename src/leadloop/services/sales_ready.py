@@ -5,7 +5,8 @@ batch it reads the facts of the contacts that changed (only known ones have any)
 ``qualify`` under the active rule, and for every lead that became sales-ready builds the
 hand-off request (reading history with catalog titles and links, the rule's sentences, a
 fresh hot signal) and calls ``hand_off`` **inside the qualifying transaction**, so the state
-change, the owner and the outbox rows commit together or not at all.
+change, the owner and the outbox rows commit together or not at all. After that commit it
+rings the outbox bell, so this process's delivery worker claims the notification at once.
 
 It runs in the profile worker's thread, never on the ingest path. On SQLite every write
 here opens with ``BEGIN IMMEDIATE`` (``SqlLeadStore.write_connection``), so it queues
@@ -40,6 +41,7 @@ from leadloop.domain.qualification import FactsSource, evaluate
 from leadloop.domain.rules import RuleSet
 from leadloop.errors import NotFoundError
 from leadloop.services.handoff import HandOffConfig, hand_off, mark_responded
+from leadloop.services.handoff.wakeup import OUTBOX_BELL, Bell
 from leadloop.services.qualify import QUALIFIABLE, QualifyResult, SalesReadyLead, qualify
 from leadloop.services.rules import RuleBook
 from leadloop.store import handoffs
@@ -71,6 +73,7 @@ class SalesReadyFlow:
         facts: FactsSource,
         handoff_config: HandOffConfig,
         profile_config: ProfileConfig,
+        bell: Bell = OUTBOX_BELL,
     ) -> None:
         self.engine = engine
         self.lead_store = lead_store
@@ -78,6 +81,7 @@ class SalesReadyFlow:
         self.facts = facts
         self.handoff_config = handoff_config
         self.profile_config = profile_config
+        self.bell = bell
         self._lock = threading.Lock()
         self._retry: dict[int, set[int]] = {}
         self._idle: set[int] = set()
@@ -119,17 +123,24 @@ class SalesReadyFlow:
         content: Mapping[str, ContentItem] | None = None,
     ) -> list[QualifyResult]:
         """``qualify`` each lead in its own transaction, with the hand-off as its hook."""
+        movable = self._movable(workspace_id, list(facts), rules)
+        if not movable:
+            return []
         if content is None:
             content = read_content_items(self.engine, workspace_id)
         hook = partial(self.hand_off, content)
         out: list[QualifyResult] = []
-        for f in self._movable(workspace_id, list(facts), rules):
+        for f in movable:
             try:
-                out += qualify(
+                results = qualify(
                     self.lead_store, workspace_id, [f], rules, on_sales_ready=[hook], now=now
                 )
             except Exception as exc:  # one bad lead must not stop the others
                 self._failed(workspace_id, [f.contact_id], exc)
+                continue
+            if any(r.moved for r in results):
+                self.bell.ring()  # committed: this process's delivery worker claims it now
+            out += results
         return out
 
     def _movable(

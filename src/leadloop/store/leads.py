@@ -69,13 +69,15 @@ class SqlLeadStore:
 
     def lock(self, conn: Connection, workspace_id: int, contact_id: int) -> LeadState:
         """The contact's current state, locked until the transaction ends (created if new)."""
-        self._ensure(conn, workspace_id, contact_id)
         query = select(lead_states).where(
             lead_states.c.contact_id == contact_id, lead_states.c.workspace_id == workspace_id
         )
         if not is_sqlite(self.engine):
             query = query.with_for_update()
-        row = conn.execute(query).one()
+        row = conn.execute(query).first()  # one statement for a lead that has a lifecycle
+        if row is None:
+            self._ensure(conn, workspace_id, contact_id)
+            row = conn.execute(query).one()
         return _state(row)
 
     def _contact_start(self, conn: Connection, workspace_id: int, contact_id: int) -> LeadState:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, not_, or_, select
 
 from leadloop.domain.consumption import AssetState
+from leadloop.store import profile_state_pg
 from leadloop.store.engine import as_utc
 from leadloop.store.profile_state import chunks, state_from_row
 from leadloop.store.tables import (
@@ -120,6 +121,15 @@ def contact_states(
     conn: Connection, workspace_id: int, contact_ids: Sequence[int]
 ) -> dict[int, list[tuple[str, AssetState]]]:
     """Every identity state of each contact (identities re-pointed by merges included)."""
+    if conn.dialect.name == "postgresql":
+        return profile_state_pg.contact_states(conn, workspace_id, contact_ids)
+    return contact_states_portable(conn, workspace_id, contact_ids)
+
+
+def contact_states_portable(
+    conn: Connection, workspace_id: int, contact_ids: Sequence[int]
+) -> dict[int, list[tuple[str, AssetState]]]:
+    """:func:`contact_states` in SQL that runs on every store (500-id ``IN`` lists)."""
     s, i = profile_states.c, identities.c
     out: dict[int, list[tuple[str, AssetState]]] = {c: [] for c in contact_ids}
     for batch in chunks(sorted(set(contact_ids))):

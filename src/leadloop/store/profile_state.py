@@ -29,7 +29,8 @@ from leadloop.store.tables import (
 )
 
 CHUNK: Final = 500
-_LOCK: Final = "leadloop.profiles:"
+LOCK_KEY: Final = "leadloop.profiles:"
+"""The advisory lock key prefix of a workspace's profile writer (PostgreSQL)."""
 STATE_COLUMNS: Final = (
     "first_at_ms", "last_at_ms", "first_event_id", "last_event_id", "events", "depth",
     "active_ms", "sections_json", "sections_total", "visits", "downloads",
@@ -103,6 +104,9 @@ def state_from_row(row: Any) -> AssetState:
 class SqlProfileStateStore:
     """SQL for the updater and the rebuild, on SQLite and PostgreSQL."""
 
+    probe_before_lock = True
+    """Look for new events before taking the lock (SQLite's lock stops every writer)."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -111,7 +115,7 @@ class SqlProfileStateStore:
         if not is_sqlite(self.engine):
             conn.exec_driver_sql(
                 "SELECT pg_advisory_xact_lock(hashtext(%s || current_schema()), %s)",
-                (_LOCK, workspace_id),
+                (LOCK_KEY, workspace_id),
             )
 
     def cursor(self, conn: Connection, workspace_id: int) -> int:

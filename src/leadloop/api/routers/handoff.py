@@ -22,6 +22,7 @@ from leadloop.api.handoff_schemas import (
     WebhooksPublic,
 )
 from leadloop.api.schemas import ErrorBody
+from leadloop.services.handoff.wakeup import OUTBOX_BELL
 from leadloop.store import handoffs, outbox
 from leadloop.store.engine import as_utc
 from leadloop.store.webhooks import Endpoint
@@ -67,7 +68,9 @@ def list_outbox(
 @router.post("/v1/outbox/{outbox_id}/replay", response_model=Replayed, responses=_ERRORS)
 def replay_outbox(outbox_id: int, container: ContainerDep, key: AdminKey) -> Replayed:
     """Queue a dead or delivered notification again; it keeps its delivery id."""
-    return Replayed(replayed=outbox.replay(container.engine, key.workspace_id, outbox_id))
+    replayed = outbox.replay(container.engine, key.workspace_id, outbox_id)
+    OUTBOX_BELL.ring()  # the embedded delivery worker retries it now, not at its next poll
+    return Replayed(replayed=replayed)
 
 
 def _endpoint(e: Endpoint) -> WebhookPublic:

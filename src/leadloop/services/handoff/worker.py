@@ -23,6 +23,7 @@ from leadloop.errors import LeadloopError
 from leadloop.services.handoff.channels import Outcome, post_webhook, send_email
 from leadloop.services.handoff.config import HandOffConfig
 from leadloop.services.handoff.sla import check_service_levels
+from leadloop.services.handoff.wakeup import OUTBOX_BELL, Bell
 from leadloop.store import outbox
 from leadloop.store.engine import utcnow
 from leadloop.store.webhooks import SqlWebhooks
@@ -111,20 +112,28 @@ class DeliveryWorker:
         """Escalate overdue hand-offs; return how many escalated."""
         return check_service_levels(self.engine, self.config, now or utcnow())
 
-    def run(self, stop: threading.Event) -> None:
-        """Loop until ``stop`` is set: deliver, check service levels, sleep when idle."""
+    def run(self, stop: threading.Event, bell: Bell = OUTBOX_BELL) -> None:
+        """Loop until ``stop`` is set: deliver, check service levels, sleep when idle.
+
+        The sleep ends early when ``bell`` rings (a hand-off committed in this process).
+        """
         logger.info("worker.started", extra={"fields": {"worker": self.name}})
-        while not stop.is_set():
-            try:
-                busy = self.run_once()
-                if self._sla_due():
-                    self.check_service_levels()
-            except Exception:  # the loop must survive a store hiccup; the row stays leased
-                logger.exception("worker.error", extra={"fields": {"worker": self.name}})
-                busy = 0
-            if not busy:
-                stop.wait(self.config.poll_s)
-        self.client.close()
+        woken = bell.subscribe()
+        try:
+            while not stop.is_set():
+                woken.clear()  # a ring from here on means: claim again before sleeping
+                try:
+                    busy = self.run_once()
+                    if self._sla_due():
+                        self.check_service_levels()
+                except Exception:  # the loop must survive a store hiccup; the row stays leased
+                    logger.exception("worker.error", extra={"fields": {"worker": self.name}})
+                    busy = 0
+                if not busy:
+                    woken.wait(self.config.poll_s)
+        finally:
+            bell.unsubscribe(woken)
+            self.client.close()
         logger.info("worker.stopped", extra={"fields": {"worker": self.name}})
 
     def _sla_due(self) -> bool:
