@@ -173,7 +173,15 @@ def bench_size(args: argparse.Namespace) -> None:
         events_path = world / "events.parquet"
         ref_before = reference_parquet(events_path)
         load_before = os.getloadavg()
-        report = rebuild(c.profile_updater, ws, engine_name="duckdb", parquet=events_path)
+        print(f"reference before: {ref_before:.1f} s", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+
+        def say(message: str) -> None:
+            print(f"{time.perf_counter() - t0:7.1f} s  {message}", file=sys.stderr, flush=True)
+
+        report = rebuild(
+            c.profile_updater, ws, engine_name="duckdb", parquet=events_path, progress=say
+        )
         load_after = os.getloadavg()
         rss, hwm = peak_rss_mb(), vm_hwm_mb()
         ref_after = reference_parquet(events_path)

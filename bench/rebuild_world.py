@@ -110,7 +110,7 @@ def _replicate_events(db: Path, ws: int, replicas: int, i_off: int, out: Path) -
     duck.execute(
         "COPY (SELECT b.id + k.range * $e AS id, b.identity_id + k.range * $i AS identity_id, "
         "b.type, b.event, CAST(b.ts AS TIMESTAMPTZ) AS timestamp, "
-        "b.payload_json FROM range($n) k, b ORDER BY k.range, b.id) "
+        "b.payload_json FROM range($n) k, b) "
         "TO '" + str(out).replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)",
         {"e": e_off, "i": i_off, "n": replicas},
     )

@@ -121,19 +121,17 @@ def extraction_sql(events: str) -> str:
     v = {p: f"j[{n}]" for n, p in enumerate(_PATHS, start=1)}
     sr = v["sections_reached"]
     listed = f"list_slice(CAST(json_extract({sr}, '$[*]') AS JSON[]), 1, {MAX_SECTIONS})"
-    counted = (
-        f"list_transform(range(1, CAST(floor({_min(_num(sr), f'{MAX_SECTIONS}.0')}) AS BIGINT) "
-        "+ 1), lambda x: CAST(x AS VARCHAR))"
-    )
+    counted = f"CAST(floor({_min(_num(sr), f'{MAX_SECTIONS}.0')}) AS BIGINT)"
+    section = _text(v["section"])
     return f"""
     CREATE OR REPLACE TEMP VIEW ev_props AS
     WITH parsed AS (
         SELECT id, identity_id, type AS kind, at_ms,
                CASE WHEN type = 'track' THEN coalesce(event, '') ELSE '' END AS name,
-               json_extract(payload_json, [{paths}]) AS j
+               try(json_extract(payload_json, [{paths}])) AS j
         FROM {events}
-        WHERE type IN ('page', 'track') AND json_valid(payload_json)
-    )
+        WHERE type IN ('page', 'track')
+    ), valid AS (SELECT * FROM parsed WHERE j IS NOT NULL)
     SELECT id, identity_id, kind, name, at_ms,
         CASE WHEN json_type({v["asset_id"]}) = 'VARCHAR'
                   AND json_extract_string({v["asset_id"]}, '$') <> ''
@@ -147,14 +145,17 @@ def extraction_sql(events: str) -> str:
         CASE name WHEN 'Content Engaged' THEN {_ms(v["active_seconds"], 1000)}
                   WHEN 'Webinar Attended' THEN {_ms(v["minutes_attended"], 60_000)}
                   ELSE 0 END AS active_ms,
-        CASE WHEN name = 'Content Engaged' THEN list_distinct(list_concat(
+        CASE WHEN name = 'Content Engaged' AND coalesce(json_type({sr}), '') <> 'ARRAY'
+             THEN greatest(coalesce({counted}, 0), 0) ELSE 0 END AS sections_n,
+        CASE WHEN name = 'Content Engaged'
+                  AND (json_type({sr}) = 'ARRAY' OR {section} IS NOT NULL)
+             THEN list_distinct(list_concat(
                  CASE WHEN json_type({sr}) = 'ARRAY'
                       THEN list_filter(list_transform({listed}, lambda e: {_text("e")}),
                                        lambda e: e IS NOT NULL)
-                      ELSE coalesce({counted}, []) END,
-                 CASE WHEN {_text(v["section"])} IS NOT NULL
-                      THEN [{_text(v["section"])}] ELSE [] END))
-             ELSE [] END AS sections,
+                      ELSE [] END,
+                 CASE WHEN {section} IS NOT NULL THEN [{section}] ELSE [] END))
+             END AS sections_l,
         CASE WHEN name = 'Content Engaged' THEN
              coalesce(CAST(floor({_min(_num(v["sections_total"]), f"{MAX_SECTIONS}.0")})
                            AS BIGINT), 0)
@@ -165,7 +166,7 @@ def extraction_sql(events: str) -> str:
                 lambda e: json_type(e) NOT IN {_PLAIN})) > 0)
             OR coalesce(json_type({v["section"]}), 'NULL') NOT IN {_PLAIN}
         ) AS {PY_FALLBACK}
-    FROM parsed
+    FROM valid
     """
 
 
@@ -207,7 +208,9 @@ SELECT identity_id, asset_id, CASE WHEN asset_id IS NULL THEN url END AS url,
        min(at_ms) AS first_at_ms, max(at_ms) AS last_at_ms,
        min(id) AS first_event_id, max(id) AS last_event_id, count(*) AS events,
        max(depth) AS depth, CAST(sum(active_ms) AS BIGINT) AS active_ms,
-       list_distinct(flatten(list(sections))) AS sections,
+       max(sections_n) AS sections_n,
+       list_distinct(flatten(list(sections_l) FILTER (WHERE sections_l IS NOT NULL)))
+           AS sections_l,
        max(sections_total) AS sections_total,
        CAST(sum(CASE WHEN kind = 'page' THEN 1 ELSE 0 END) AS BIGINT) AS visits,
        CAST(sum(downloads) AS BIGINT) AS downloads
@@ -215,26 +218,31 @@ FROM ev_props
 WHERE asset_id IS NOT NULL OR url IS NOT NULL OR {PY_FALLBACK}
 GROUP BY ALL
 """
-"""Pass over the events: folded per (identity, asset or url); a fallback event on its own."""
+"""Pass over the events: folded per (identity, asset or url); a fallback event on its own.
+Sections reached as a count fold as their maximum ({1..a} | {1..b} is {1..max}); listed
+section ids (rare) are collected."""
 
 FOLD: Final = """
 CREATE OR REPLACE TEMP TABLE states AS
 WITH keyed AS (
     SELECT p.identity_id, coalesce(p.asset_id, u.asset_id) AS asset_id, p.first_at_ms,
            p.last_at_ms, p.first_event_id, p.last_event_id, p.events, p.depth, p.active_ms,
-           p.sections, p.sections_total, p.visits, p.downloads
+           p.sections_n, p.sections_l, p.sections_total, p.visits, p.downloads
     FROM pre p LEFT JOIN page_urls u ON p.asset_id IS NULL AND u.url = p.url
     WHERE p.fallback_id IS NULL
     UNION ALL
     SELECT identity_id, asset_id, at_ms, at_ms, event_id, event_id, 1, depth, active_ms,
-           sections, sections_total, visits, downloads
+           0, sections, sections_total, visits, downloads
     FROM py_observations
 )
 SELECT identity_id, asset_id, min(first_at_ms) AS first_at_ms, max(last_at_ms) AS last_at_ms,
        min(first_event_id) AS first_event_id, max(last_event_id) AS last_event_id,
        CAST(sum(events) AS BIGINT) AS events, max(depth) AS depth,
        CAST(sum(active_ms) AS BIGINT) AS active_ms,
-       list_sort(list_distinct(flatten(list(sections)))) AS sections,
+       list_sort(list_distinct(list_concat(
+           list_transform(range(1, max(sections_n) + 1), lambda x: CAST(x AS VARCHAR)),
+           coalesce(flatten(list(sections_l) FILTER (WHERE sections_l IS NOT NULL)), [])
+       ))) AS sections,
        max(sections_total) AS sections_total, CAST(sum(visits) AS BIGINT) AS visits,
        CAST(sum(downloads) AS BIGINT) AS downloads
 FROM keyed WHERE asset_id IS NOT NULL

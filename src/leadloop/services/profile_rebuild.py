@@ -43,6 +43,9 @@ from leadloop.store.profile_state import EventRow, chunks, event_row, stored_tim
 logger = logging.getLogger(__name__)
 
 BATCH = 20_000
+DUCKDB_MEMORY = "2500MB"
+"""DuckDB's buffer limit in the rebuild (it spills to a temporary folder beyond): with the
+Python process around it, the rebuild of 20M events stays under 4 GB (bench/profiles.py)."""
 EVENT_COLUMNS = ("id", "identity_id", "type", "event", "timestamp", "payload_json")
 
 
@@ -216,7 +219,7 @@ def _rebuild_on_duckdb(
         upto = updater.store.max_event_id(conn, workspace_id)
     phases = duck.Phases()
     with tempfile.TemporaryDirectory(prefix="leadloop-rebuild-") as tmp:
-        con = profile_sql.connect(temp_directory=tmp)
+        con = profile_sql.connect(memory_limit=DUCKDB_MEMORY, temp_directory=tmp)
         try:
             t = time.perf_counter()
             say("reading events")

@@ -19,6 +19,7 @@ from leadloop.store.engine import is_sqlite, utcnow
 from leadloop.store.tables import identities, profiles
 
 BATCH: Final = 100_000
+IDMAP: Final = pa.schema([("identity_id", pa.int64()), ("contact_id", pa.int64())])
 
 STATE_COLUMNS: Final = (
     "identity_id", "asset_id", "first_at_ms", "last_at_ms", "first_event_id", "last_event_id",
@@ -39,17 +40,27 @@ TOPICS_OUT: Final = "SELECT contact_id, topic, rank FROM profile_topics ORDER BY
 
 
 def identity_map(engine: Engine, workspace_id: int) -> pa.Table:
-    """identity id -> contact id of the workspace (merges have re-pointed identities)."""
-    i = identities.c
-    query = select(i.id, i.contact_id).where(i.workspace_id == workspace_id)
+    """identity id -> contact id of the workspace (merges have re-pointed identities).
+
+    Driver SQL, fetched in blocks: millions of rows, no SQLAlchemy row objects. ``+`` keeps
+    SQLite off the (workspace, kind, value) index: a scan in row order is 7x faster than
+    looking up every row through it."""
+    mark = "?" if is_sqlite(engine) else "%s"
+    sql = f"SELECT id, contact_id FROM identities WHERE +workspace_id = {mark}"
+    parts = []
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return pa.table(
-        {
-            "identity_id": pa.array([r[0] for r in rows], pa.int64()),
-            "contact_id": pa.array([r[1] for r in rows], pa.int64()),
-        }
-    )
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cur = raw.cursor()
+        try:
+            cur.execute(sql, (workspace_id,))
+            while rows := cur.fetchmany(BATCH):
+                ids, contacts = zip(*rows, strict=True)
+                parts.append(pa.record_batch([pa.array(ids, pa.int64()),
+                                              pa.array(contacts, pa.int64())], IDMAP))  # fmt: skip
+        finally:
+            cur.close()
+    return pa.Table.from_batches(parts, IDMAP)
 
 
 def _rows(con: Any, query: str, lead: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
