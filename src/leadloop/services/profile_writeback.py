@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from leadloop.services.profiling import ProfileUpdater
 from leadloop.store.engine import is_sqlite, utcnow
-from leadloop.store.tables import identities, profiles
+from leadloop.store.tables import profiles
 
 BATCH: Final = 100_000
 IDMAP: Final = pa.schema([("identity_id", pa.int64()), ("contact_id", pa.int64())])
