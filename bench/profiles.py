@@ -13,6 +13,15 @@
    GroupCommitWriter with the background worker; the time from the write being
    acknowledged to the cursor passing it (p50/p99).
 Prints JSON lines you can paste into bench/RESULTS.md.
+
+    .venv/bin/python bench/profiles.py --size bench [--world DIR] [--replicas 20]
+
+The issue's full-recompute target instead: 1M contacts / 20M events (bench/rebuild_world.py
+builds the world once into DIR, in a child process, and later runs reuse it), then
+`profiles rebuild --from-parquet` on DuckDB into the SQLite store, with wall seconds per
+phase, peak RSS (ru_maxrss and VmHWM, this process only) and the same-run reference, a
+plain DuckDB group-by (identity, asset id from the JSON) over the same Parquet events,
+measured before and after the rebuild.
 """
 
 from __future__ import annotations
@@ -20,8 +29,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -125,13 +136,90 @@ def latency(c, ws: int, source: int, n: int) -> list[float]:  # type: ignore[no-
     return out
 
 
+def vm_hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def reference_parquet(path: Path) -> float:
+    """Plain DuckDB group-by over the events Parquet (asset id pulled from the JSON)."""
+    started = time.perf_counter()
+    con = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    con.execute(
+        "SELECT identity_id, json_extract_string(payload_json, '$.properties.asset_id') AS asset, "
+        f"count(*), min(id), max(id) FROM read_parquet('{path}') GROUP BY ALL"
+    ).fetchall()
+    con.close()
+    return time.perf_counter() - started
+
+
+def bench_size(args: argparse.Namespace) -> None:
+    world = Path(args.world)
+    if not (world / "world.json").exists():
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "rebuild_world.py"), str(world),
+             "--replicas", str(args.replicas), "--contacts", str(args.base_contacts),
+             "--events", str(args.base_events)],
+            check=True,
+        )  # fmt: skip
+    info = json.loads((world / "world.json").read_text())
+    c = bootstrap(Settings(database_url=f"sqlite:///{world / 'store.db'}"))
+    try:
+        ws = c.workspaces.workspace_id("bench")
+        events_path = world / "events.parquet"
+        ref_before = reference_parquet(events_path)
+        load_before = os.getloadavg()
+        print(f"reference before: {ref_before:.1f} s", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+
+        def say(message: str) -> None:
+            print(f"{time.perf_counter() - t0:7.1f} s  {message}", file=sys.stderr, flush=True)
+
+        report = rebuild(
+            c.profile_updater, ws, engine_name="duckdb", parquet=events_path, progress=say
+        )
+        load_after = os.getloadavg()
+        rss, hwm = peak_rss_mb(), vm_hwm_mb()
+        ref_after = reference_parquet(events_path)
+    finally:
+        c.close()
+    ph = report.phases
+    inside = sum(v for k, v in ph.items() if k != "write_back")
+    results = {
+        "world": info, "events": report.events, "observations": report.observations,
+        "states": report.states, "contacts_with_states": report.contacts,
+        "phases_s": {k: round(v, 2) for k, v in ph.items()},
+        "compute_s_read_to_profiles": round(inside, 2),
+        "write_back_s": round(ph.get("write_back", 0.0), 2),
+        "rebuild_total_s": round(report.seconds, 2),
+        "peak_rss_mb": round(rss), "vm_hwm_mb": round(hwm),
+        "reference_duckdb_groupby_s_before": round(ref_before, 2),
+        "reference_duckdb_groupby_s_after": round(ref_after, 2),
+        "loadavg_before": load_before, "loadavg_after": load_after,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }  # fmt: skip
+    print(json.dumps(results))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--size", choices=("demo", "bench"), default="demo")
+    ap.add_argument("--world", default="/tmp/leadloop-bench-world")
+    ap.add_argument("--replicas", type=int, default=20)
+    ap.add_argument("--base-contacts", type=int, default=50_000)
+    ap.add_argument("--base-events", type=int, default=1_000_000)
     ap.add_argument("--contacts", type=int, default=5000)
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--latency", type=int, default=50)
     ap.add_argument("--database-url", default=None)
     args = ap.parse_args()
+    if args.size == "bench":
+        bench_size(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         world = Path(tmp) / "world"
         generate(world, SimConfig.preset("demo", contacts=args.contacts, events=args.events))

@@ -109,7 +109,8 @@ def _percent(value: object) -> float:
 
 def _ms(seconds: object, scale: int = 1000) -> int:
     n = _number(seconds)
-    return 0 if n is None else min(int(n * scale), MAX_ACTIVE_MS)
+    # Clamped before int(): a huge number times the scale is inf, which int() refuses.
+    return 0 if n is None else int(min(n * scale, MAX_ACTIVE_MS))
 
 
 def _sections(value: object) -> frozenset[str]:
@@ -119,7 +120,7 @@ def _sections(value: object) -> frozenset[str]:
     n = _number(value)
     if n is None:
         return frozenset()
-    return frozenset(str(i) for i in range(1, min(int(n), MAX_SECTIONS) + 1))
+    return frozenset(str(i) for i in range(1, int(min(n, MAX_SECTIONS)) + 1))
 
 
 def _track_fields(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
@@ -132,7 +133,7 @@ def _track_fields(name: str, props: Mapping[str, Any]) -> dict[str, Any]:
             "depth": _percent(props.get("read_depth")),
             "active_ms": _ms(props.get("active_seconds")),
             "sections": sections,
-            "sections_total": min(int(total), MAX_SECTIONS) if total else 0,
+            "sections_total": int(min(total, MAX_SECTIONS)) if total else 0,
         }
     if name == "Video Progress":
         return {"depth": _percent(props.get("percent"))}
