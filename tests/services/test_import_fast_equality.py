@@ -1,5 +1,5 @@
-"""The fast import (plain-message lane, write-behind) stores exactly what the general path
-stores: same events in every column, contacts, identities, accounts and quarantine.
+"""The import's plain-message lane stores exactly what the general parser's path stores:
+same events in every column, contacts, identities, accounts and quarantine.
 
 Two fresh stores of the same kind advance in lockstep (same workspaces, same order of
 writes), so even the generated ids must match.
@@ -55,7 +55,7 @@ def _import(c: Container, ws: int, path: Path, *, fast: bool, chunk: int) -> Imp
         path=path,
         chunk_size=chunk,
         received_at=RECEIVED,
-        fast=fast,
+        plain_lane=fast,
     )
 
 

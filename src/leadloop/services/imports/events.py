@@ -158,7 +158,7 @@ def import_events(
     max_message_bytes: int = 32 * 1024,
     progress: ProgressCallback | None = None,
     received_at: datetime | None = None,
-    fast: bool = True,
+    plain_lane: bool = True,
 ) -> ImportReport:
     """Import a file of events; rerunning it stores nothing new.
 
@@ -174,9 +174,10 @@ def import_events(
         max_message_bytes: longest accepted line or row, as for the tracking API.
         progress: called after every chunk.
         received_at: when the messages count as received (default: now).
-        fast: take the plain-message fast lane and write each chunk while the next is
-            read (the default); ``False`` runs the general path only, which stores exactly
-            the same (tests/services/test_import_fast_equality.py compares the two).
+        plain_lane: parse plain page/track/screen records by
+            :func:`~leadloop.domain.plain_messages.parse_plain` (the default); ``False``
+            runs the general parser only, which stores exactly the same
+            (tests/services/test_import_fast_equality.py compares the two).
 
     Raises:
         ValidationError: the file, its format or the mapping is unusable (nothing is
@@ -186,7 +187,9 @@ def import_events(
     path = Path(path)
     job = Job.open("events", path, fmt, max_record_bytes=max_message_bytes, chunk_size=chunk_size)
     try:
-        converter = EventConverter(received_at or datetime.now(UTC), default_type, plain_lane=fast)
+        converter = EventConverter(
+            received_at or datetime.now(UTC), default_type, plain_lane=plain_lane
+        )
         if job.fmt == "ndjson":
             if mapping:
                 raise ValidationError(
@@ -210,7 +213,7 @@ def import_events(
         job.report.stored += result.stored
         job.report.duplicates += result.duplicates
 
-    return job.run(convert, write, chunk_size=chunk_size, progress=progress, write_behind=fast)
+    return job.run(convert, write, chunk_size=chunk_size, progress=progress)
 
 
 def _ndjson_convert(converter: EventConverter) -> Any:

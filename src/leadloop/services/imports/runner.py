@@ -11,7 +11,6 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,24 +136,14 @@ class Job:
         *,
         chunk_size: int,
         progress: ProgressCallback | None,
-        write_behind: bool = False,
     ) -> ImportReport:
-        """Convert every record and write them in chunks; return the filled report.
-
-        With ``write_behind`` each chunk is written by one worker thread while the next is
-        read and converted: the database releases the GIL while it inserts, commits and
-        waits on the network. Chunks are still written one at a time, in file order, and a
-        failed chunk stops the import before any later chunk is written.
-        """
+        """Convert every record and write them in chunks; return the filled report."""
         report = self.report
         started = time.perf_counter()
-        writer = _WriteBehind(self) if write_behind else None
         try:
             with fewer_collections():
-                self._loop(convert, write, chunk_size, progress, started, writer)
+                self._loop(convert, write, chunk_size, progress, started)
         finally:
-            if writer is not None:
-                writer.close()
             self.reader.close()
             report.seconds = time.perf_counter() - started
         logger.info(
@@ -181,10 +170,8 @@ class Job:
         chunk_size: int,
         progress: ProgressCallback | None,
         started: float,
-        writer: _WriteBehind | None = None,
     ) -> None:
         report = self.report
-        flush = self._write if writer is None else writer.submit
         items: list[T] = []
         rejects: list[Rejected] = []
         first_line = 1
@@ -199,17 +186,13 @@ class Job:
                 if error is not None:
                     self._reject(rejects, line, error)
                 if len(items) + len(rejects) >= chunk_size:
-                    flush(write, items, rejects, first_line)
+                    self._write(write, items, rejects, first_line)
                     items, rejects, first_line = [], [], line + 1
                     self._tick(progress, started)
         except ValidationError:  # the file broke off: keep what was read before it
-            flush(write, items, rejects, first_line)
-            if writer is not None:
-                writer.wait()
+            self._write(write, items, rejects, first_line)
             raise
-        flush(write, items, rejects, first_line)
-        if writer is not None:
-            writer.wait()
+        self._write(write, items, rejects, first_line)
         self._tick(progress, started)
 
     def _reject(self, rejects: list[Rejected], line: int, reason: str) -> None:
@@ -250,32 +233,3 @@ class Job:
                     seconds=time.perf_counter() - started,
                 )
             )
-
-
-class _WriteBehind:
-    """One worker thread writing the chunks of a :class:`Job`, at most one chunk behind."""
-
-    def __init__(self, job: Job) -> None:
-        self._job = job
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
-        self._pending: Future[None] | None = None
-
-    def submit(
-        self,
-        write: Callable[[list[T], list[Rejected]], None],
-        items: list[T],
-        rejects: list[Rejected],
-        first_line: int,
-    ) -> None:
-        """Wait for the chunk before (raising its error), then start writing this one."""
-        self.wait()
-        self._pending = self._pool.submit(self._job._write, write, items, rejects, first_line)
-
-    def wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
-
-    def close(self) -> None:
-        """Let a chunk being written finish (commit or roll back) before the import ends."""
-        self._pool.shutdown(wait=True)
