@@ -8,6 +8,7 @@ writes), so even the generated ids must match.
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,33 +18,54 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select, text
 
-from conftest import StoreHandle, _pg_store, _sqlite_store
-from leadloop.bootstrap import Container
+from leadloop.bootstrap import Container, bootstrap
+from leadloop.config import Settings
 from leadloop.services.imports import ImportReport, import_events
 from leadloop.simulate import SimConfig, generate
 from leadloop.store.directory import SqlDirectory
+from leadloop.store.migrate import upgrade
 from leadloop.store.tables import accounts, contacts, events, identities, quarantine
 
 RECEIVED = datetime(2026, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 WALL_CLOCK = {"created_at", "updated_at"}
 _EXAMPLES = itertools.count()
+StoreHandle = Any  # tests/conftest.py's StoreHandle (url, kind, container())
+
+
+def _migrated(url: str) -> Container:
+    c = bootstrap(Settings(database_url=url))
+    upgrade(c.engine)
+    return c
 
 
 @pytest.fixture
 def twins(store: StoreHandle, tmp_path: Path) -> Iterator[tuple[Container, Container]]:
     """The ``store`` fixture's store and a second, empty one of the same kind."""
-    other = _sqlite_store(tmp_path / "twin") if store.kind == "sqlite" else _pg_store()
-    (tmp_path / "twin").mkdir()
-    handle = next(other)
-    a, b = store.container(), handle.container()
+    a = store.container()
+    if store.kind == "sqlite":
+        b = _migrated(f"sqlite:///{tmp_path / 'twin.db'}")
+        try:
+            yield a, b
+        finally:
+            a.close()
+            b.close()
+        return
+    base = store.url.split("?", 1)[0]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    b = _migrated(f"{base}?options=-csearch_path%3D{schema}")
     try:
         yield a, b
     finally:
         a.close()
         b.close()
-        other.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _import(c: Container, ws: int, path: Path, *, fast: bool, chunk: int) -> ImportReport:
