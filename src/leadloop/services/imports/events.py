@@ -37,6 +37,7 @@ from leadloop.domain.messages import (
     parse_message,
     parse_timestamp,
 )
+from leadloop.domain.plain_messages import parse_plain
 from leadloop.errors import InvalidMessageError, ValidationError
 from leadloop.services.imports.mapping import Mapper, Plan, Schema
 from leadloop.services.imports.runner import ImportReport, Job, ProgressCallback
@@ -88,7 +89,9 @@ def derived_message_id(obj: dict[str, Any]) -> str:
 class EventConverter:
     """Turns one decoded record into a :class:`Message` with the importer's rules."""
 
-    def __init__(self, received_at: datetime, default_type: str | None = None) -> None:
+    def __init__(
+        self, received_at: datetime, default_type: str | None = None, *, plain_lane: bool = True
+    ) -> None:
         if default_type is not None and default_type not in MESSAGE_TYPES:
             raise ValidationError(
                 f"--type must be one of {', '.join(MESSAGE_TYPES)}; got {default_type!r}"
@@ -96,6 +99,7 @@ class EventConverter:
         self.received_at = received_at
         self.envelope = BatchEnvelope(received_at)
         self.default_type = default_type
+        self.plain_lane = plain_lane
 
     def message(self, obj: Any) -> Message:
         """Validate one record; raise :class:`InvalidMessageError` with the reason."""
@@ -112,6 +116,9 @@ class EventConverter:
         if message_id is None or message_id == "":
             obj.pop("messageId", None)
             obj["messageId"] = derived_message_id(obj)
+        plain = parse_plain(obj, self.received_at) if self.plain_lane else None
+        if plain is not None:
+            return plain  # the same Message, sooner (domain/plain_messages.py)
         sent = obj.pop("sentAt", None)
         received = obj.get("receivedAt")
         envelope = self.envelope
@@ -151,6 +158,7 @@ def import_events(
     max_message_bytes: int = 32 * 1024,
     progress: ProgressCallback | None = None,
     received_at: datetime | None = None,
+    plain_lane: bool = True,
 ) -> ImportReport:
     """Import a file of events; rerunning it stores nothing new.
 
@@ -166,6 +174,10 @@ def import_events(
         max_message_bytes: longest accepted line or row, as for the tracking API.
         progress: called after every chunk.
         received_at: when the messages count as received (default: now).
+        plain_lane: parse plain page/track/screen records by
+            :func:`~leadloop.domain.plain_messages.parse_plain` (the default); ``False``
+            runs the general parser only, which stores exactly the same
+            (tests/services/test_import_fast_equality.py compares the two).
 
     Raises:
         ValidationError: the file, its format or the mapping is unusable (nothing is
@@ -175,7 +187,9 @@ def import_events(
     path = Path(path)
     job = Job.open("events", path, fmt, max_record_bytes=max_message_bytes, chunk_size=chunk_size)
     try:
-        converter = EventConverter(received_at or datetime.now(UTC), default_type)
+        converter = EventConverter(
+            received_at or datetime.now(UTC), default_type, plain_lane=plain_lane
+        )
         if job.fmt == "ndjson":
             if mapping:
                 raise ValidationError(

@@ -1,0 +1,128 @@
+"""The plain-message fast lane builds exactly the Message the general parser builds."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leadloop.domain.identity import dedup_key
+from leadloop.domain.messages import BatchEnvelope, parse_message
+from leadloop.domain.plain_messages import parse_plain
+from leadloop.errors import InvalidMessageError
+
+RECEIVED = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+TEXT = st.text(max_size=4) | st.sampled_from(["", " x", "x ", "a\x00b", "\u3000y", "x" * 256])
+GOOD_IDS = st.sampled_from(["u-1", "a-2", "m-3", "é"])
+IDS = GOOD_IDS | st.none() | TEXT | st.integers(-2, 2) | st.booleans()
+GOOD_STAMPS = st.sampled_from(["2025-01-01T00:53:25.256Z", "2025-06-30T23:59:59Z"])
+STAMPS = (
+    GOOD_STAMPS
+    | st.none()
+    | st.integers(-2, 2)
+    | TEXT
+    | st.sampled_from(
+        [
+            "2025-01-01T00:53:25.256+00:00",
+            "2025-01-01T00:53:25.256+02:00",
+            "2025-01-01T00:53:25.256",
+            "2025-02-30T00:00:00Z",
+            " 2025-01-01T00:53:25Z",
+            "20250101T005325Z",
+            "0001-01-01T00:00:00Z",
+        ]
+    )
+    | st.datetimes(timezones=st.just(UTC) | st.none()).map(datetime.isoformat)
+)
+SCALAR = st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False) | TEXT
+OBJECTS = (
+    st.dictionaries(st.sampled_from(["a", "traits", "ip", "url"]), SCALAR, max_size=2)
+    | st.none()
+    | SCALAR
+    | st.lists(SCALAR, max_size=1)
+)
+PLAIN_TYPES = st.sampled_from(["track", "page", "screen"])
+REQUIRED: dict[str, st.SearchStrategy[Any]] = {
+    "type": PLAIN_TYPES | st.sampled_from(["identify", "group", "alias", "x", ""]) | st.none(),
+    "messageId": GOOD_IDS | IDS,
+    "anonymousId": GOOD_IDS | IDS,
+    "timestamp": GOOD_STAMPS | STAMPS,
+}
+OPTIONAL: dict[str, st.SearchStrategy[Any]] = {
+    "userId": GOOD_IDS | IDS,
+    "event": GOOD_IDS | IDS | st.sampled_from(["Viewed", " Viewed", "Viewed\n"]),
+    "name": GOOD_IDS | IDS,
+    "properties": OBJECTS,
+    "context": OBJECTS,
+    "integrations": OBJECTS,
+    "traits": OBJECTS,
+    "previousId": IDS,
+    "groupId": IDS,
+    "sentAt": STAMPS,
+    "receivedAt": STAMPS,
+    "version": SCALAR,
+}
+MESSAGES = st.fixed_dictionaries(REQUIRED, optional=OPTIONAL)
+
+
+def _general(raw: dict[str, Any]) -> Any:
+    try:
+        return parse_message(raw, BatchEnvelope(RECEIVED), new_id=lambda: "fresh-id")
+    except InvalidMessageError as exc:
+        return exc
+
+
+@settings(max_examples=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(MESSAGES)
+def test_the_fast_lane_builds_what_the_general_parser_builds(raw: dict[str, Any]) -> None:
+    fast = parse_plain(copy.deepcopy(raw), RECEIVED)
+    if fast is None:
+        return
+    general = _general(copy.deepcopy(raw))
+    assert fast == general
+    assert orjson.dumps(fast.payload()) == orjson.dumps(general.payload())
+    assert dedup_key(fast) == dedup_key(general)
+
+
+def _plain(**extra: Any) -> dict[str, Any]:
+    base = {
+        "type": "page",
+        "messageId": "059e70e4",
+        "timestamp": "2025-01-01T00:53:25.256Z",
+        "anonymousId": "08974aa4",
+        "name": "Hybrid work",
+        "properties": {"url": "https://example.com/a", "percent": 25},
+        "context": {"library": {"name": "analytics.js"}},
+    }
+    return {**base, **extra}
+
+
+def test_the_simulators_page_track_and_screen_views_take_the_fast_lane() -> None:
+    for raw in (
+        _plain(),
+        _plain(type="screen", userId="u-1"),
+        _plain(type="track", event="Video Progress", name=None),
+        _plain(properties=None, context={}, integrations={"All": True}),
+    ):
+        fast = parse_plain(copy.deepcopy(raw), RECEIVED)
+        assert fast is not None
+        assert fast == parse_message(raw, BatchEnvelope(RECEIVED))
+
+
+def test_anything_the_general_path_must_see_is_left_to_it() -> None:
+    for raw in (
+        _plain(type="identify"),
+        _plain(traits={"email": "a@b.example"}),
+        _plain(context={"traits": {"phone": "1"}}),
+        _plain(sentAt="2025-01-01T00:53:26Z"),
+        _plain(timestamp="2025-01-01T01:53:25+01:00"),
+        _plain(timestamp="not a time"),
+        _plain(anonymousId="", userId=None),
+        _plain(type="track", event=" padded "),
+        _plain(messageId=None),
+    ):
+        assert parse_plain(copy.deepcopy(raw), RECEIVED) is None
