@@ -29,7 +29,7 @@ JSON = st.recursive(
     max_leaves=8,
 )  # fmt: skip
 OBJECTS = st.dictionaries(st.text(max_size=5), JSON, max_size=3)
-ZONES = st.sampled_from([UTC, timezone.utc, timezone(timedelta(hours=2)), timezone.min])
+ZONES = st.sampled_from([UTC, UTC, timezone(timedelta(hours=2)), timezone.min])
 TIMES = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=ZONES)
 IDS = st.none() | st.text(min_size=1, max_size=8)
 
