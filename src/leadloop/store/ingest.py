@@ -18,6 +18,7 @@ from leadloop.errors import StoreError
 from leadloop.store.engine import db_time, is_sqlite, utcnow
 from leadloop.store.event_rows import event_rows
 from leadloop.store.identity import SqlIdentityRepository
+from leadloop.store.sqlite_rows import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +160,9 @@ class SqlIngestStore:
         stored = 0
         if rows and len(rows) >= COPY_THRESHOLD and not is_sqlite(self.engine):
             stored = self._copy_events(conn, rows)
+        elif rows and self._sqlite:
+            # One statement per chunk, not per row: the GIL is let go once (sqlite_rows).
+            stored = insert_rows(conn, "events", EVENT_COLUMNS, rows, on_conflict_do_nothing=True)
         elif rows:
             cursor = conn.exec_driver_sql(self._event_sql, rows)
             stored = max(cursor.rowcount, 0)
