@@ -26,6 +26,7 @@ from leadloop.api.routers import (
     tracking,
 )
 from leadloop.api.schemas import SegmentBatch, SegmentMessage
+from leadloop.api.tracking_fast import TrackingFastPath
 from leadloop.bootstrap import Container
 
 DESCRIPTION = """
@@ -38,8 +39,12 @@ Admin endpoints take an admin key as `Authorization: Bearer <key>`.
 """
 
 
-def create_app(container: Container) -> FastAPI:
-    """Build the app around an already wired :class:`Container`."""
+def create_app(container: Container, *, tracking_fast_path: bool = True) -> FastAPI:
+    """Build the app around an already wired :class:`Container`.
+
+    ``tracking_fast_path=False`` routes tracking POSTs through FastAPI like every other
+    route (the tests compare the two).
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +60,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.state.key_cache = KeyCache()
+    if tracking_fast_path:
+        app.add_middleware(TrackingFastPath)  # added first: the CORS middleware wraps it
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
