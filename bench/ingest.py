@@ -1,11 +1,12 @@
 """Ingest benchmarks: HTTP tracking API and bulk import, each beside a same-run reference.
 
     .venv/bin/python bench/ingest.py [--http-seconds 10] [--events 1000000] [--skip-http]
-        [--skip-import] [--postgres]
+        [--skip-import] [--skip-workers] [--no-postgres]
 
 HTTP: `wrk` (Debian package) posts 100-message batches (~40 KB) to Leadloop and to a bare
 FastAPI endpoint that parses and discards (the ceiling); server CPU is read from /proc.
-Then Leadloop is driven at about half the ceiling's rate to read its p99 latency.
+Then Leadloop is driven at about half the ceiling's rate to read its p99 latency, and
+both runs are repeated with the in-process profile worker off (an ingest-only node).
 Bulk import: `leadloop import events` of a time-ordered NDJSON file beside a raw
 `executemany` into an index-free copy of the events table (SQLite) and a raw `COPY`
 (PostgreSQL). Prints a table and JSON lines you can paste into bench/RESULTS.md.
@@ -90,7 +91,30 @@ def prepare_store(url: str) -> str:
     ).stdout.strip()
 
 
-def http_bench(url: str, seconds: int) -> dict[str, dict[str, float]]:
+def ingest_only_bench(url: str, key: str, seconds: int, half: float) -> dict[str, dict[str, float]]:
+    """The same server with the in-process profile worker off, as an ingest-only node runs:
+    what the tracking path itself sustains, without the profile folding competing for the
+    GIL (docs/architecture.md, "The ingest path")."""
+    port = free_port()
+    env = {**leadloop_env(url), "LEADLOOP_PROFILE_WORKER": "false"}
+    proc = subprocess.Popen(
+        [PY, "-m", "leadloop.cli.main", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    results: dict[str, dict[str, float]] = {}
+    try:
+        wait_port(port, proc)
+        run_wrk(port, proc.pid, key, 2, 32)
+        results["leadloop, profile worker off"] = run_wrk(port, proc.pid, key, seconds, 32)
+        delay = max(1, int(16 * 1000 / half) - 5)
+        results["  same, paced at ~half ceiling"] = run_wrk(port, proc.pid, key, seconds, 16, delay)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return results
+
+
+def http_bench(url: str, seconds: int, workers: bool = True) -> dict[str, dict[str, float]]:
     key = prepare_store(url)
     results: dict[str, dict[str, float]] = {}
     ref_port, ll_port = free_port(), free_port()
@@ -118,6 +142,9 @@ def http_bench(url: str, seconds: int) -> dict[str, dict[str, float]]:
         for p in (ref, ll):
             p.terminate()
             p.wait(10)
+    results.update(ingest_only_bench(url, key, seconds, half))
+    if not workers:
+        return results
     port = free_port()
     ll2 = subprocess.Popen(
         [PY, "-m", "leadloop.cli.main", "serve", "--port", str(port), "--workers", "2"],
@@ -306,6 +333,9 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=int, default=10)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument(
+        "--skip-workers", action="store_true", help="HTTP: leave out the `--workers 2` run."
+    )
     parser.add_argument("--events", type=int, default=1_000_000, help="Events to import.")
     parser.add_argument("--contacts", type=int, default=50_000, help="Contacts in the world.")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only.")
@@ -315,12 +345,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         if not args.skip_http:
-            res = http_bench(url, args.http_seconds)
+            res = http_bench(url, args.http_seconds, workers=not args.skip_workers)
             ceiling = res["reference (parse+discard)"]["rps"]
             print(f"{'HTTP (SQLite, 100 events/request)':38s} {'req/s':>8s} {'events/s':>9s} "
                   f"{'p50 ms':>7s} {'p99 ms':>7s} {'srv CPU%':>8s} {'of ceil':>7s}")  # fmt: skip
             for name, r in res.items():
-                print(f"{name:38s} {r['rps']:8.0f} {r['events_per_s']:9.0f} {r['p50_ms']:7.1f} "
+                print(f"{name:38.38s} {r['rps']:8.0f} {r['events_per_s']:9.0f} {r['p50_ms']:7.1f} "
                       f"{r['p99_ms']:7.1f} {r['server_cpu_pct']:8.0f} "
                       f"{100 * r['rps'] / ceiling:6.0f}%")  # fmt: skip
             print("JSON", json.dumps({"http": res}))

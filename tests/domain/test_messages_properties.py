@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from leadloop.domain.identity import dedup_key
@@ -19,6 +19,7 @@ from leadloop.domain.messages import (
     corrected_timestamp,
     parse_message,
 )
+from leadloop.domain.plain_messages import parse_plain_message
 from leadloop.domain.traits import ALLOWED_ACCOUNT_TRAITS, ALLOWED_PERSON_TRAITS
 from leadloop.errors import InvalidMessageError
 
@@ -175,3 +176,131 @@ def test_dedup_key_is_stable_for_a_resent_message(raw: dict[str, Any], env: Batc
     except InvalidMessageError:
         return
     assert dedup_key(first) == dedup_key(again)
+
+
+# The one-pass parser for plain messages must agree with parse_message everywhere it answers.
+# Examples: a plain message with zero to two fields swapped for an odd value, so most of them
+# reach the end of the fast path and the rest probe each of its edges.
+GOOD_ID = st.text(min_size=1, max_size=8).filter(lambda s: "\x00" not in s)
+ODD_ID = st.sampled_from(["", " ", "a\x00b", "x" * 255, "x" * 256]) | IDS
+ISO = ANY_TIME.map(lambda d: d.isoformat())
+PLAIN = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["track", "page", "screen"]),
+        "anonymousId": GOOD_ID,
+        "event": st.sampled_from(["Viewed", " Viewed "]) | GOOD_ID,
+        "timestamp": ISO,
+    },
+    optional={
+        "userId": GOOD_ID,
+        "messageId": GOOD_ID,
+        "name": GOOD_ID,
+        "properties": st.dictionaries(st.text(max_size=5), JSON, max_size=3),
+        "context": st.fixed_dictionaries({}, optional={"ip": st.text(max_size=8), "x": JSON}),
+        "integrations": st.dictionaries(st.text(max_size=5), JSON, max_size=2),
+        "sentAt": ISO,
+    },
+)
+ODD_FIELDS = {
+    "type": st.sampled_from([*MESSAGE_TYPES, "x"]) | JSON_SCALARS | st.lists(JSON, max_size=1),
+    "anonymousId": ODD_ID,
+    "userId": ODD_ID,
+    "messageId": ODD_ID,
+    "previousId": ODD_ID,
+    "groupId": ODD_ID,
+    "traits": st.just({}) | TRAITS | JSON_SCALARS,
+    "event": st.sampled_from(["", "  ", "e\x00", "e" * 255, " " + "e" * 255, "e" * 256]) | JSON,
+    "name": st.sampled_from(["", "n\x00", "n" * 255, "n" * 256]) | JSON_SCALARS,
+    "properties": st.just({}) | JSON_SCALARS | st.lists(JSON, max_size=1),
+    "context": st.fixed_dictionaries({"traits": TRAITS | JSON}) | JSON_SCALARS,
+    "integrations": JSON_SCALARS,
+    "timestamp": TIME_TEXT,
+    "sentAt": TIME_TEXT,
+}
+ODD_FIELD = st.sampled_from(sorted(ODD_FIELDS)).flatmap(
+    lambda k: st.tuples(st.just(k), ODD_FIELDS[k] | st.none())
+)
+PLAINISH = st.builds(
+    lambda base, odd: {**base, **dict(odd)}, PLAIN, st.lists(ODD_FIELD, max_size=2)
+)
+PLAIN_ENVELOPES = st.builds(
+    BatchEnvelope,
+    received_at=ENVELOPES.map(lambda e: e.received_at),
+    implied_type=st.none() | st.sampled_from(["track", "page", "screen", "identify"]),
+    sent_at=st.none() | ANY_TIME.map(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC)),
+    context=st.none() | st.just({}) | st.dictionaries(st.sampled_from(["locale", "ip"]), JSON),
+    integrations=st.none() | st.dictionaries(st.text(max_size=5), JSON, max_size=2),
+    ip=st.none() | st.just("203.0.113.7"),
+)
+
+
+def _outcome(parse: Any, raw: Any, env: BatchEnvelope) -> Any:
+    try:
+        return parse(raw, env, new_id=lambda: "generated-id")
+    except InvalidMessageError as exc:
+        return ("error", exc.message, exc.detail)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=PLAINISH | SEGMENTISH | JSON, env=PLAIN_ENVELOPES | ENVELOPES)
+def test_plain_parser_answers_as_parse_message_does(raw: Any, env: BatchEnvelope) -> None:
+    before = copy.deepcopy(raw)
+    fast = _outcome(parse_plain_message, raw, env)
+    assert raw == before
+    event("plain" if isinstance(fast, Message) else "error" if fast else "not plain")
+    if fast is not None:
+        assert fast == _outcome(parse_message, raw, env)
+
+
+def test_plain_parser_takes_the_live_shapes() -> None:
+    """The fast path is the common path: library track and page calls are plain."""
+    env = BatchEnvelope(datetime(2026, 12, 1, tzinfo=UTC), ip="203.0.113.7")
+    track = {
+        "type": "track",
+        "event": "Content Engaged",
+        "messageId": "m-1",
+        "anonymousId": "anon-1",
+        "timestamp": "2026-12-01T10:00:00.123Z",
+        "properties": {"asset_id": "wp-1", "read_depth": 80},
+        "context": {"library": {"name": "analytics-python"}},
+    }
+    page = {"type": "page", "name": "Home", "userId": "u-1", "anonymousId": "a-1"}
+    for raw in (track, page):
+        fast = parse_plain_message(raw, env, new_id=lambda: "id")
+        assert fast is not None and fast == parse_message(raw, env, new_id=lambda: "id")
+
+
+EDGE_VALUES: list[Any] = [
+    None, "", " ", "a\x00b", "x" * 255, "x" * 256, " " + "x" * 255, 7, True, 1.5, [], {},
+    {"traits": {"phone": "1"}}, {"ip": "1.2.3.4"},
+]  # fmt: skip
+EDGE_FIELDS = [
+    "type", "anonymousId", "userId", "messageId", "previousId", "groupId", "traits", "event",
+    "name", "properties", "context", "integrations", "timestamp", "sentAt",
+]  # fmt: skip
+
+
+def test_plain_parser_edges_one_field_at_a_time() -> None:
+    """Every edge value in every field of every plain type, with and without envelope help."""
+    base = {"anonymousId": "a", "event": "E", "name": "N", "timestamp": "2026-12-01T10:00:00Z"}
+    envelopes = [
+        BatchEnvelope(datetime(2026, 12, 1, 10, 5, tzinfo=UTC)),
+        BatchEnvelope(
+            datetime(2026, 12, 1, 10, 5, tzinfo=UTC),
+            sent_at=datetime(2026, 12, 1, 10, 1, tzinfo=UTC),
+            context={"locale": "en"},
+            integrations={"All": True},
+            ip="203.0.113.7",
+        ),
+    ]
+    checked = 0
+    for kind in ("track", "page", "screen"):
+        for name in EDGE_FIELDS:
+            for value in EDGE_VALUES:
+                raw = {**base, "type": kind, name: value}
+                for env in envelopes:
+                    fast = _outcome(parse_plain_message, raw, env)
+                    if fast is not None:
+                        assert fast == _outcome(parse_message, raw, env), (kind, name, value)
+                        checked += 1
+    assert checked > 400  # most edges are answered by the fast path, not passed on

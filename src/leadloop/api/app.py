@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -27,7 +28,11 @@ from leadloop.api.routers import (
     tracking,
 )
 from leadloop.api.schemas import SegmentBatch, SegmentMessage
+from leadloop.api.tracking_fast import TrackingFastPath
 from leadloop.bootstrap import Container
+
+SWITCH_INTERVAL_S = 0.0005
+"""How often a thread waiting for the GIL can take it from a busy one (bench/RESULTS.md)."""
 
 DESCRIPTION = """
 Leadloop closes the loop between B2B marketing and sales.
@@ -39,8 +44,12 @@ Admin endpoints take an admin key as `Authorization: Bearer <key>`.
 """
 
 
-def create_app(container: Container) -> FastAPI:
-    """Build the app around an already wired :class:`Container`."""
+def create_app(container: Container, *, tracking_fast_path: bool = True) -> FastAPI:
+    """Build the app around an already wired :class:`Container`.
+
+    ``tracking_fast_path=False`` routes tracking POSTs through FastAPI like every other
+    route (the tests compare the two).
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +65,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.state.key_cache = KeyCache()
+    if tracking_fast_path:
+        app.add_middleware(TrackingFastPath)  # added first: the CORS middleware wraps it
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -127,4 +138,8 @@ def create_app_from_env() -> FastAPI:
     # Ingest allocates many short-lived objects: collect the young generation less often.
     gc.set_threshold(50_000, 20, 20)
     gc.freeze()
+    # The event loop gives up the GIL at every socket wait; with the writer and the profile
+    # worker busy in Python it then waits up to a whole switch interval to get it back
+    # (5 ms by default), several times per request. 0.5 ms measured +25% requests/s.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     return create_app(bootstrap(settings))

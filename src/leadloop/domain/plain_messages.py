@@ -1,95 +1,109 @@
-"""A fast lane of :func:`~leadloop.domain.messages.parse_message` for plain messages.
+"""The common tracking message, parsed in one pass: a track/page/screen from one or two
+plain string ids, without traits. About nine in ten live messages look like this.
 
-Most messages of a bulk file are page/track/screen views in their simplest form: string
-ids, a ``...Z`` timestamp, object ``properties``/``context``, no traits, no ``sentAt``. For
-those :func:`parse_plain` builds the very :class:`Message` that ``parse_message`` builds,
-with a handful of checks instead of the general path's dozens of calls; for anything else
-it returns ``None`` and the caller takes the general path, which also writes the reasons
-for invalid messages. The equality is a tested property (tests/domain/test_plain_messages.py).
+:func:`parse_plain_message` either returns exactly the ``Message`` that
+:func:`~leadloop.domain.messages.parse_message` returns for the same input, raises exactly
+its error, or returns ``None`` ("not plain: ask ``parse_message``"). It never decides
+anything ``parse_message`` would decide differently; tests/domain prove the equality.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Final, TypeGuard
+import uuid
+from collections.abc import Callable
+from typing import Any, Final
 
-from leadloop.domain.messages import MAX_ID_LENGTH, Message
+from leadloop.domain.messages import (
+    MAX_ID_LENGTH,
+    BatchEnvelope,
+    Message,
+    corrected_timestamp,
+    parse_timestamp,
+)
 
-_PLAIN_TYPES: Final = frozenset({"track", "page", "screen"})
-_GENERAL_KEYS: Final = frozenset({"traits", "previousId", "groupId", "sentAt", "receivedAt"})
-"""Keys whose handling (trait filtering, payload fields, clock) only the general path does."""
-
-
-def _plain_id(value: object) -> TypeGuard[str]:
-    """An id the general path keeps exactly as it is (a short string without NUL)."""
-    return type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value
-
-
-def _plain_name(value: object) -> TypeGuard[str | None]:
-    """A page/screen name the general path keeps as it is (it does not strip names)."""
-    return value is None or (
-        type(value) is str and len(value) <= MAX_ID_LENGTH and "\x00" not in value
-    )
+_PLAIN_TYPES: Final = ("track", "page", "screen")  # a tuple: `type` may be unhashable JSON
 
 
-def _plain_object(value: object) -> TypeGuard[dict[str, Any] | None]:
-    return value is None or type(value) is dict
+def _plain_id(value: object) -> bool:
+    return value.__class__ is str and 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value
 
 
-def parse_plain(raw: dict[str, Any], received_at: datetime) -> Message | None:
-    """The message ``parse_message(raw, BatchEnvelope(received_at))`` returns, or ``None``.
+def _plain_object(value: object) -> bool:
+    return value is None or value.__class__ is dict
 
-    ``None`` means "not plain": take the general path (it may accept or reject the message).
+
+def parse_plain_message(
+    raw: object,
+    envelope: BatchEnvelope,
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+) -> Message | None:
+    """``parse_message(raw, envelope, new_id)`` for a plain message, else ``None``.
+
+    Raises:
+        InvalidMessageError: only where ``parse_message`` raises the same (device times).
     """
-    kind = raw.get("type")
-    if kind not in _PLAIN_TYPES or not raw.keys().isdisjoint(_GENERAL_KEYS):
+    if raw.__class__ is not dict:
         return None
-    anonymous_id = raw.get("anonymousId")
-    user_id = raw.get("userId")
-    message_id = raw.get("messageId")
-    if not (
-        (anonymous_id is None or _plain_id(anonymous_id))
-        and (user_id is None or _plain_id(user_id))
-        and (anonymous_id is not None or user_id is not None)
-        and _plain_id(message_id)
-    ):
+    get = raw.get
+    kind = envelope.implied_type if envelope.implied_type is not None else get("type")
+    if kind not in _PLAIN_TYPES:
+        return None
+    anonymous_id, user_id = get("anonymousId"), get("userId")
+    if anonymous_id is not None and not _plain_id(anonymous_id):
+        return None
+    if user_id is not None and not _plain_id(user_id):
+        return None
+    if (anonymous_id is None and user_id is None) or get("previousId") is not None:
+        return None
+    if get("groupId") is not None or get("traits") is not None:
         return None
     event = name = None
     if kind == "track":
-        event = raw.get("event")
-        if not _plain_id(event) or event.strip() != event:
+        event = get("event")
+        if event.__class__ is not str:
+            return None
+        event = event.strip()
+        if not _plain_id(event):
             return None
     else:
-        name = raw.get("name")
-        if not _plain_name(name):
+        name = get("name")
+        if not isinstance(name, str):
+            name = None
+        elif len(name) > MAX_ID_LENGTH or "\x00" in name:
             return None
-    properties = raw.get("properties")
-    context = raw.get("context")
-    integrations = raw.get("integrations")
+    properties, context, integrations = get("properties"), get("context"), get("integrations")
     if not (_plain_object(properties) and _plain_object(context) and _plain_object(integrations)):
         return None
-    if context is not None and "traits" in context:
+    context = _merged(envelope.context, context)
+    if "traits" in context:
         return None
-    stamp = raw.get("timestamp")
-    if type(stamp) is not str:
+    if envelope.ip and "ip" not in context:
+        context = {**context, "ip": envelope.ip}
+    message_id = get("messageId")
+    if message_id is not None and message_id != "" and not _plain_id(message_id):
         return None
-    try:
-        timestamp = datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    if timestamp.tzinfo is not UTC:
-        return None
+    original = parse_timestamp(get("timestamp"), "timestamp")
+    sent_at = parse_timestamp(get("sentAt"), "sentAt") or envelope.sent_at
     return Message(
         type=kind,
-        message_id=message_id,
-        timestamp=timestamp,
-        received_at=received_at,
+        message_id=message_id or new_id(),
+        timestamp=corrected_timestamp(envelope.received_at, sent_at, original),
+        received_at=envelope.received_at,
         anonymous_id=anonymous_id,
         user_id=user_id,
         event=event,
         name=name,
         properties=properties or {},
-        context=context or {},
-        integrations=integrations or {},
-        original_timestamp=timestamp,
+        context=context,
+        integrations=_merged(envelope.integrations, integrations),
+        original_timestamp=original,
+        sent_at=sent_at,
     )
+
+
+def _merged(batch_level: dict[str, Any] | None, item: dict[str, Any] | None) -> dict[str, Any]:
+    if item is None:
+        item = {}
+    if not batch_level:
+        return item
+    return {**batch_level, **item}

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from leadloop.domain.messages import BatchEnvelope, Message, parse_message, parse_timestamp
+from leadloop.domain.plain_messages import parse_plain_message
 from leadloop.errors import InvalidMessageError, PayloadTooLargeError, ValidationError
 from leadloop.store.ingest import Rejected
 
@@ -32,13 +33,6 @@ class ParsedRequest:
     messages: list[Message] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     write_key: str | None = None
-
-
-def _raw_text(item: object) -> str:
-    try:
-        return orjson.dumps(item).decode()
-    except TypeError:
-        return repr(item)
 
 
 def load_json(body: bytes, limits: Limits) -> Any:
@@ -105,19 +99,30 @@ def _parse_items(
     limits: Limits,
     out: ParsedRequest,
 ) -> None:
+    limit = limits.max_message_bytes
+    dumps = orjson.dumps
+    accept = out.messages.append
     for index, item in enumerate(items):
-        raw = _raw_text(item)
-        if len(raw) > limits.max_message_bytes:
-            out.rejected.append(
-                Rejected(
-                    source,
-                    f"message {index} is {len(raw)} bytes; the limit is {limits.max_message_bytes}",
-                    raw[:2000],
-                    index,
-                )
-            )
-            continue
         try:
-            out.messages.append(parse_message(item, envelope))
+            encoded = dumps(item)
+        except TypeError:
+            encoded = None
+        # The limit counts characters of the compact JSON; UTF-8 has at least one byte per
+        # character, so only a body over the limit in bytes needs decoding to be sure.
+        if encoded is None or len(encoded) > limit:
+            raw = encoded.decode() if encoded is not None else repr(item)
+            if len(raw) > limit:
+                out.rejected.append(
+                    Rejected(
+                        source, f"message {index} is {len(raw)} bytes; the limit is {limit}",
+                        raw[:2000], index,
+                    )
+                )  # fmt: skip
+                continue
+        try:
+            message = parse_plain_message(item, envelope) or parse_message(item, envelope)
         except InvalidMessageError as exc:
+            raw = encoded.decode() if encoded is not None else repr(item)
             out.rejected.append(Rejected(source, f"message {index}: {exc.message}", raw, index))
+            continue
+        accept(message)

@@ -6,18 +6,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from functools import partial
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from leadloop.domain.identity import IdentityResolver, dedup_key
 from leadloop.domain.messages import Message
 from leadloop.errors import StoreError
-from leadloop.store.engine import db_time, is_sqlite, sqlite_text, utcnow
+from leadloop.store.engine import db_time, is_sqlite, utcnow
+from leadloop.store.event_rows import event_rows
 from leadloop.store.identity import SqlIdentityRepository
+from leadloop.store.sqlite_rows import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class SqlIngestStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sqlite = is_sqlite(engine)
+        self._db_time = partial(db_time, engine)
         self._resolvers: dict[int, tuple[IdentityResolver, SqlIdentityRepository]] = {}
         # Identity writes use the driver's cursor directly, so its errors arrive unwrapped.
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
@@ -139,9 +141,9 @@ class SqlIngestStore:
         resolver, repo = self._resolver(unit.workspace_id, conn)
         messages = list(unit.messages)
         resolver.prepare(messages)
-        received: dict[datetime, Any] = {}
         seen = self._stored_keys(conn, unit, messages)
-        rows: list[tuple[Any, ...]] = []
+        resolve = resolver.resolve
+        pairs: list[tuple[Message, int]] = []
         for m in messages:
             if m.type in _SIDE_EFFECTS:
                 # A retried identify/group/alias must not apply its changes again: it would
@@ -150,11 +152,17 @@ class SqlIngestStore:
                 if key in seen:
                     continue
                 seen.add(key)
-            rows.append(self._row(unit, m, resolver.resolve(m), received))
+            pairs.append((m, resolve(m)))
         repo.flush()
+        rows = event_rows(
+            unit.workspace_id, unit.source_id, pairs, sqlite=self._sqlite, db_time=self._db_time
+        )
         stored = 0
         if rows and len(rows) >= COPY_THRESHOLD and not is_sqlite(self.engine):
             stored = self._copy_events(conn, rows)
+        elif rows and self._sqlite:
+            # One statement per chunk, not per row: the GIL is let go once (sqlite_rows).
+            stored = insert_rows(conn, "events", EVENT_COLUMNS, rows, on_conflict_do_nothing=True)
         elif rows:
             cursor = conn.exec_driver_sql(self._event_sql, rows)
             stored = max(cursor.rowcount, 0)
@@ -206,30 +214,6 @@ class SqlIngestStore:
             stored = int(max(cur.rowcount, 0))
             cur.execute("TRUNCATE events_stage")
         return stored
-
-    def _row(
-        self, unit: WriteUnit, m: Message, identity_id: int, received: dict[datetime, Any]
-    ) -> tuple[Any, ...]:
-        ts, digest = dedup_key(m)
-        received_at = received.get(m.received_at)
-        if received_at is None:
-            received_at = received[m.received_at] = db_time(self.engine, m.received_at)
-        # Parsed timestamps are always aware UTC, so SQLite needs only the text form.
-        when: Any = sqlite_text(m.timestamp) if self._sqlite else m.timestamp
-        return (
-            unit.workspace_id,
-            unit.source_id,
-            ts,
-            digest,
-            m.message_id,
-            identity_id,
-            m.type,
-            m.event if m.type == "track" else m.name,
-            when,
-            received_at,
-            orjson.dumps(m.payload()).decode(),
-            ",".join(m.dropped_traits) if m.dropped_traits else None,
-        )
 
     def _quarantine(
         self, conn: Connection, workspace_id: int | None, rejected: Sequence[Rejected]

@@ -61,7 +61,8 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def _handle(request: Request, implied_type: str | None) -> Response:
+async def handle(request: Request, implied_type: str | None) -> Response:
+    """Answer one tracking POST (``implied_type`` is None for a batch)."""
     container: Container = request.app.state.container
     received_at = datetime.now(UTC)
     header_key = basic_username(request.headers.get("authorization"))
@@ -137,7 +138,7 @@ async def _quarantine_body(
 
 def _endpoint(implied_type: str | None) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        return await _handle(request, implied_type)
+        return await handle(request, implied_type)
 
     return endpoint
 
@@ -180,3 +181,13 @@ for path, kind, summary in ROUTES:
             openapi_extra=_body_schema(model),
             operation_id=f"{path}_{'short' if hidden else 'post'}",
         )
+
+
+def tracking_paths() -> dict[str, str | None]:
+    """Every tracking POST path (long and short forms) with the type it implies."""
+    paths: dict[str, str | None] = {}
+    for path, kind, _summary in ROUTES:
+        short = "b" if kind is None else path[0]
+        for url in (f"/{path}", f"/{short}"):
+            paths[f"{router.prefix}{url}"] = kind
+    return paths

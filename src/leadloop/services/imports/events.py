@@ -37,7 +37,7 @@ from leadloop.domain.messages import (
     parse_message,
     parse_timestamp,
 )
-from leadloop.domain.plain_messages import parse_plain
+from leadloop.domain.plain_messages import parse_plain_message
 from leadloop.errors import InvalidMessageError, ValidationError
 from leadloop.services.imports.mapping import Mapper, Plan, Schema
 from leadloop.services.imports.runner import ImportReport, Job, ProgressCallback
@@ -116,7 +116,10 @@ class EventConverter:
         if message_id is None or message_id == "":
             obj.pop("messageId", None)
             obj["messageId"] = derived_message_id(obj)
-        plain = parse_plain(obj, self.received_at) if self.plain_lane else None
+        plain = None
+        if self.plain_lane and "sentAt" not in obj and "receivedAt" not in obj:
+            # The tracking API's lane; an import reads sentAt/receivedAt its own way (below).
+            plain = parse_plain_message(obj, self.envelope)
         if plain is not None:
             return plain  # the same Message, sooner (domain/plain_messages.py)
         sent = obj.pop("sentAt", None)
@@ -175,7 +178,7 @@ def import_events(
         progress: called after every chunk.
         received_at: when the messages count as received (default: now).
         plain_lane: parse plain page/track/screen records by
-            :func:`~leadloop.domain.plain_messages.parse_plain` (the default); ``False``
+            :func:`~leadloop.domain.plain_messages.parse_plain_message` (the default); ``False``
             runs the general parser only, which stores exactly the same
             (tests/services/test_import_fast_equality.py compares the two).
 
