@@ -24,7 +24,7 @@ def test_the_owner_gets_an_email_with_reading_history_stage_interests_and_reason
         assert "consideration" in body
         assert "network security" in body
         assert "Downloaded the hot asset" in body
-        assert f"/v1/leads/{request.contact_id}" in body
+        assert f"/dashboard/leads/{request.contact_id}" in body  # the default link
     assert "2026-11-21 14:05  downloaded  Network coverage map EMEA" in text
     assert "ana.silva" not in text  # only the masked address
     assert [i.status for i in desk.emails()] == ["delivered"]
