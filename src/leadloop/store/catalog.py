@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from leadloop.domain.content import ContentItem
 from leadloop.domain.taxonomy import Taxonomy
 from leadloop.errors import ConflictError, NotFoundError
-from leadloop.store.engine import utcnow
+from leadloop.store.engine import utcnow, write_transaction
 from leadloop.store.tables import content
 from leadloop.store.taxonomy import write_taxonomy
 
@@ -247,7 +247,7 @@ def insert_item(engine: Engine, workspace_id: int, item: ContentItem) -> StoredC
     """Add one item; raises ConflictError when its asset id or url is taken."""
     now = utcnow()
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             if conn.execute(select(content.c.id).where(content.c.workspace_id == workspace_id,
                             content.c.asset_id == item.asset_id)).first():  # fmt: skip
                 raise _conflict(item, "asset_id", item.asset_id)
@@ -265,7 +265,7 @@ def replace_item(engine: Engine, workspace_id: int, item: ContentItem) -> Stored
     """Replace the item with ``item.asset_id``; NotFoundError / ConflictError (url taken)."""
     now = utcnow()
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             row = _one(conn, workspace_id, item.asset_id)
             owner = _url_owner(conn, workspace_id, item.url)
             if owner is not None and owner != item.asset_id:
@@ -279,6 +279,6 @@ def replace_item(engine: Engine, workspace_id: int, item: ContentItem) -> Stored
 
 def delete_item(engine: Engine, workspace_id: int, asset_id: str) -> None:
     """Remove one item; raises NotFoundError."""
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         row = _one(conn, workspace_id, asset_id)
         conn.execute(delete(content).where(content.c.id == row.id))

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from leadloop.domain.content import ContentItem
 from leadloop.errors import ValidationError
 from leadloop.store.catalog import sync_catalog
-from leadloop.store.engine import is_sqlite, utcnow
+from leadloop.store.engine import is_sqlite, utcnow, write_transaction
 from leadloop.store.tables import content
 
 BATCH: Final = 500
@@ -90,7 +90,7 @@ def upsert_content(
         counts = sync_catalog(engine, workspace_id, items)
         written += counts.created + counts.updated
     bare = [r for r in rows if isinstance(r, ContentRow)]
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         for batch in _batches(bare):
             written += len(conn.execute(_upsert_statement(engine, batch, workspace_id)).all())
     return written

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, and_, select, tuple_
 
 from leadloop.domain.costs import CostLine
 from leadloop.store.directory import SqlDirectory
-from leadloop.store.engine import utcnow
+from leadloop.store.engine import utcnow, write_transaction
 from leadloop.store.ingest import Rejected
 from leadloop.store.tables import cost_entries
 
@@ -69,7 +69,7 @@ class SqlCostLedger:
     ) -> LedgerResult:
         """Upsert ``lines`` (the last one wins within a batch) in one transaction."""
         latest = {line.key: line for line in lines}
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             stored = self._stored(conn, workspace_id, list(latest))
             new = [line for key, line in latest.items() if key not in stored]
             changed = [

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, func, select, update
 
-from leadloop.store.engine import as_utc
+from leadloop.store.engine import as_utc, write_transaction
 from leadloop.store.tables import crm_sync_errors, crm_sync_state
 
 COUNTS = ("fetched", "created", "updated", "unchanged", "failed", "rate_limited")
@@ -96,7 +96,7 @@ class SqlSyncState:
         if status == "ok":
             values["last_success_at"] = now
         key = (s.workspace_id == workspace_id, s.connector == connector, s.object == obj)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             done = conn.execute(update(crm_sync_state).where(*key).values(**values))
             if done.rowcount == 0:
                 conn.execute(
@@ -114,7 +114,7 @@ class SqlSyncState:
         now: datetime,
     ) -> None:
         """Add or bump each failed record: attempts + 1, next retry after :func:`retry_delay`."""
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for f in {f.record_id: f for f in failed}.values():
                 _bump(
                     conn,

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from leadloop.domain.assignment import AssignmentPolicy, SalesRep, parse_policy
 from leadloop.errors import ConflictError, NotFoundError, ValidationError
-from leadloop.store.engine import utcnow
+from leadloop.store.engine import utcnow, write_transaction
 from leadloop.store.tables import (
     account_owners,
     accounts,
@@ -112,7 +112,7 @@ class SqlReps:
         email = email.strip().lower()
         if "@" not in email:
             raise ValidationError(f"rep e-mail {email!r} is not an e-mail address")
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             manager_id = rep_by_email(conn, workspace_id, manager).id if manager else None
             exists = conn.execute(
                 select(sales_reps.c.id).where(
@@ -139,7 +139,7 @@ class SqlReps:
             return load_reps(conn, workspace_id)
 
     def set_active(self, workspace_id: int, email: str, active: bool) -> SalesRep:
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             rep = rep_by_email(conn, workspace_id, email)
             conn.execute(update(sales_reps).where(sales_reps.c.id == rep.id).values(active=active))
             return rep_by_email(conn, workspace_id, email)
@@ -150,7 +150,7 @@ class SqlReps:
             policy = parse_policy(document)
         except ValueError as exc:
             raise ValidationError(f"assignment policy: {exc}") from None
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for rule in policy.territories:
                 for email in rule.reps:
                     rep_by_email(conn, workspace_id, email)
@@ -173,7 +173,7 @@ class SqlReps:
             return load_policy(conn, workspace_id)
 
     def set_account_owner(self, workspace_id: int, account_id: int, email: str) -> None:
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             rep = rep_by_email(conn, workspace_id, email)
             found = conn.execute(
                 select(accounts.c.id).where(

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 
 from leadloop.domain.approval import USER_ROLES
 from leadloop.errors import ConflictError, NotFoundError, ValidationError
-from leadloop.store.engine import utcnow
+from leadloop.store.engine import utcnow, write_transaction
 from leadloop.store.tables import users
 
 
@@ -33,7 +33,7 @@ class UserRepository:
             raise ValidationError(f"unknown role {role!r}; allowed: {', '.join(USER_ROLES)}")
         if "@" not in email:
             raise ValidationError(f"{email!r} is not an e-mail address")
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             if conn.execute(
                 select(users.c.id).where(
                     users.c.workspace_id == workspace_id, users.c.email == email

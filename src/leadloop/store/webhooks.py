@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, Engine, select, update
 
 from leadloop.errors import NotFoundError, ValidationError
-from leadloop.store.engine import as_utc, utcnow
+from leadloop.store.engine import as_utc, utcnow, write_transaction
 from leadloop.store.tables import webhook_endpoints
 
 
@@ -75,7 +75,7 @@ class SqlWebhooks:
             raise ValidationError("a webhook secret needs at least 16 characters")
         if not secret_env:
             secret = secret or f"whsec_{secrets.token_urlsafe(24)}"
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             result = conn.execute(
                 webhook_endpoints.insert().values(
                     workspace_id=workspace_id,
@@ -115,7 +115,7 @@ class SqlWebhooks:
     def remove(self, workspace_id: int, endpoint_id: int) -> None:
         """Deactivate: pending notifications to it are still delivered."""
         self.get(workspace_id, endpoint_id)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.execute(
                 update(webhook_endpoints)
                 .where(webhook_endpoints.c.id == endpoint_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 
 from leadloop.errors import ConflictError, NotFoundError, ValidationError
-from leadloop.store.engine import utcnow
+from leadloop.store.engine import utcnow, write_transaction
 from leadloop.store.tables import api_keys, sources, workspaces
 
 SCOPES = ("write", "admin")
@@ -36,7 +36,7 @@ class WorkspaceRepository:
         self.engine = engine
 
     def create_workspace(self, slug: str, name: str | None = None) -> int:
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             if conn.execute(select(workspaces.c.id).where(workspaces.c.slug == slug)).first():
                 raise ConflictError(f"workspace {slug!r} already exists", slug=slug)
             result = conn.execute(
@@ -64,9 +64,7 @@ class WorkspaceRepository:
 
     def source_id(self, workspace_id: int, name: str) -> int:
         """The id of a named source, created on first use."""
-        with self.engine.connect() as conn, conn.execution_options(sqlite_immediate=True).begin():
-            # Immediate on SQLite: a read that then writes would fail at once, not wait, when
-            # the server's writers are busy (a key created beside a running `serve`).
+        with write_transaction(self.engine) as conn:
             row = conn.execute(
                 select(sources.c.id).where(
                     sources.c.workspace_id == workspace_id, sources.c.name == name
@@ -94,7 +92,7 @@ class WorkspaceRepository:
             raise ValidationError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}")
         source_id = self.source_id(workspace_id, source)
         plain = key or f"ll_{scope[0]}_{secrets.token_urlsafe(24)}"
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             conn.execute(
                 api_keys.insert().values(
                     workspace_id=workspace_id,
