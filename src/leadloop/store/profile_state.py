@@ -280,9 +280,9 @@ def stored_time(value: datetime | str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _profile_values(workspace_id: int, r: ProfileRow, now: datetime) -> dict[str, Any]:
+def profile_fields(r: ProfileRow) -> dict[str, Any]:
+    """The ``profiles`` columns a computed row fills (both stores' writers use these)."""
     return {
-        "workspace_id": workspace_id,
         "contact_id": r.contact_id,
         "buying_stage": r.buying_stage,
         "persona": r.persona,
@@ -291,5 +291,8 @@ def _profile_values(workspace_id: int, r: ProfileRow, now: datetime) -> dict[str
         "weight_log2": r.weight_log2,
         "last_hot_at_ms": r.last_hot_at_ms,
         "assets": r.assets,
-        "updated_at": now,
     }
+
+
+def _profile_values(workspace_id: int, r: ProfileRow, now: datetime) -> dict[str, Any]:
+    return {"workspace_id": workspace_id, **profile_fields(r), "updated_at": now}

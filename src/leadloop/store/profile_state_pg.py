@@ -37,6 +37,7 @@ from leadloop.store.profile_state import (
     SqlProfileStateStore,
     chunks,
     event_row,
+    profile_fields,
     state_from_row,
     state_values,
 )
@@ -221,19 +222,7 @@ def drop_merged(conn: Connection, workspace_id: int, winners: Iterable[int]) -> 
 
 
 def _profile_docs(rows: Sequence[ProfileRow]) -> list[dict[str, Any]]:
-    return [
-        {
-            "contact_id": r.contact_id,
-            "buying_stage": r.buying_stage,
-            "persona": r.persona,
-            "segment": r.segment,
-            "top_interest": r.interests[0] if r.interests else None,
-            "weight_log2": r.weight_log2,
-            "last_hot_at_ms": r.last_hot_at_ms,
-            "assets": r.assets,
-        }
-        for r in rows
-    ]
+    return [profile_fields(r) for r in rows]
 
 
 class PgProfileStateStore(SqlProfileStateStore):
