@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import uuid
 import zlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -187,6 +188,60 @@ def test_oversize_request_is_413_and_stores_no_event(api: Api) -> None:
     assert api.rows() == []
     (kept,) = api.quarantined()
     assert "limit" in kept.reason
+
+
+def test_a_huge_streamed_body_is_413_without_being_read_to_its_end(api: Api) -> None:
+    chunk = b" " * 65_536
+    total = 2_000  # 131 MB, chunked (no Content-Length)
+    pulled = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        for _ in range(total):
+            pulled += 1
+            yield chunk
+
+    response = api.post("/v1/batch", content=body(), auth=(api.write_key, ""))
+    error = assert_error(response, 413, "too_large")
+    assert error["detail"]["limit"] == 500 * 1024
+    assert pulled < total // 4  # read and dropped up to the drain limit, then given up
+    (kept,) = api.quarantined()
+    assert "limit" in kept.reason and len(kept.raw) <= 64_000
+    assert api.rows() == []
+
+
+def test_a_declared_huge_body_is_refused_before_it_is_read(api: Api) -> None:
+    pulled = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        pulled += 1
+        yield b"{}"
+
+    response = api.post(
+        "/v1/batch",
+        content=body(),
+        auth=(api.write_key, ""),
+        headers={"Content-Length": str(100 * 1024 * 1024)},
+    )
+    assert_error(response, 413, "too_large")
+    assert pulled == 0
+
+
+def test_a_gzip_body_a_little_larger_than_its_content_is_accepted(api: Api) -> None:
+    batch = [item(properties={"pad": uuid.uuid4().hex * 900}) for _ in range(17)]
+    short = 500 * 1024 - 10 - len(orjson.dumps({"batch": batch}))
+    for i, message in enumerate(batch):  # spread, so that every message stays under 32 KB
+        message["properties"]["pad"] += "y" * (short // 17 + (i < short % 17))
+    raw = orjson.dumps({"batch": batch})
+    assert len(raw) == 500 * 1024 - 10
+    packed = zlib.compress(raw, 0)  # stored blocks: larger than the raw body and the limit
+    assert len(packed) > 500 * 1024
+    response = api.post(
+        "/v1/batch", content=packed, auth=(api.write_key, ""), headers={"Content-Encoding": "gzip"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 17
 
 
 def test_a_gzip_bomb_is_413(api: Api) -> None:

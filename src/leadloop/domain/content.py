@@ -73,5 +73,19 @@ def url_key(url: str) -> str:
     >>> url_key("https://WWW.Example.com/guides/x/?utm_source=mail#top")
     'www.example.com/guides/x'
     """
-    parts = urlsplit(url.strip())
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. "http://[bad": a page view must never stall the profile updater
+        return _rough_url_key(text)
     return f"{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def _rough_url_key(text: str) -> str:
+    """``url_key`` for text ``urlsplit`` refuses: the same cuts, made without parsing."""
+    rest = text.split("#", 1)[0].split("?", 1)[0]
+    scheme, sep, tail = rest.partition("://")
+    if sep and scheme and "/" not in scheme:
+        rest = tail
+    host, slash, path = rest.partition("/")
+    return f"{host.lower()}{slash}{path}".rstrip("/")

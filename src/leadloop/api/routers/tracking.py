@@ -54,6 +54,55 @@ def _decompress(body: bytes, encoding: str | None, limit: int) -> bytes:
     return out
 
 
+ENCODED_SLACK = 64 * 1024
+"""A compressed body may be slightly larger than what it inflates to (incompressible data)."""
+
+DRAIN_LIMIT = 16 * 1024 * 1024
+"""Past the limit the rest of a body is read and dropped (so the client hears the 413 rather
+than a reset) up to this many bytes; then the connection is given up."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, never holding more than ``limit`` bytes of it in memory.
+
+    ``request.body()`` would buffer whatever a client sends before any size check.
+    """
+    encoded = (request.headers.get("content-encoding") or "identity").strip().lower()
+    wire_limit = limit if encoded in ("identity", "") else limit + ENCODED_SLACK
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > DRAIN_LIMIT:
+        raise _too_large(wire_limit, int(declared))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= wire_limit:
+            chunks.append(chunk)
+        elif size > DRAIN_LIMIT:
+            break
+    body = b"".join(chunks)
+    if size > wire_limit:
+        raise _too_large(wire_limit, size, kept=body)
+    return body
+
+
+class BodyTooLargeError(PayloadTooLargeError):
+    """Past the request limit; ``kept`` is the part read before the limit (for quarantine)."""
+
+    def __init__(self, message: str, kept: bytes, **detail: Any) -> None:
+        super().__init__(message, **detail)
+        self.kept = kept
+
+
+def _too_large(limit: int, size: int, kept: bytes = b"") -> BodyTooLargeError:
+    return BodyTooLargeError(
+        f"request body is {size} bytes or more; the limit is {limit}",
+        kept,
+        size=size,
+        limit=limit,
+    )
+
+
 def _client_ip(request: Request) -> str | None:
     forwarded = request.headers.get("x-forwarded-for")
     if forwarded:
@@ -66,16 +115,18 @@ async def handle(request: Request, implied_type: str | None) -> Response:
     container: Container = request.app.state.container
     received_at = datetime.now(UTC)
     header_key = basic_username(request.headers.get("authorization"))
-    raw = await request.body()
     source = f"api:{request.url.path}"
+    raw = b""
     try:
+        raw = await read_body(request, container.limits.max_request_bytes)
         body = _decompress(
             raw, request.headers.get("content-encoding"), container.limits.max_request_bytes
         )
         data = load_json(body, container.limits)
     except LeadloopError as exc:
         if header_key:
-            await _quarantine_body(request, header_key, source, exc, raw)
+            kept = exc.kept if isinstance(exc, BodyTooLargeError) else raw
+            await _quarantine_body(request, header_key, source, exc, kept)
         return error_response(exc)
     key = header_key or (data.get("writeKey") if isinstance(data, dict) else None)
     try:
