@@ -64,7 +64,7 @@ TOUCHES = (  # who, when, campaign name, medium
     ("bob@beta.example", "2025-02-20T10:00:00Z", "Search ads", "cpc"),
     ("bob@beta.example", "2025-03-01T10:00:00Z", "Webinars", "webinar"),
 )
-TRANSITIONS = (  # who, state, when
+TRANSITIONS = (  # who, state, when; by the system unless a fourth item names the actor
     ("alice@acme.example", "known", "2025-01-01"),
     ("alice@acme.example", "engaged", "2025-01-05"),
     ("alice@acme.example", "sales_ready", "2025-01-20"),
@@ -73,6 +73,11 @@ TRANSITIONS = (  # who, state, when
     ("bob@beta.example", "known", "2025-01-10"),
     ("bob@beta.example", "engaged", "2025-02-10"),
     ("carol@acme.example", "known", "2025-04-01"),
+    # Sales opened a deal with carol on its own: the CRM implied every step to opportunity.
+    ("carol@acme.example", "engaged", "2025-05-02", "crm"),
+    ("carol@acme.example", "sales_ready", "2025-05-02", "crm"),
+    ("carol@acme.example", "accepted", "2025-05-02", "crm"),
+    ("carol@acme.example", "opportunity", "2025-05-02", "crm"),
 )
 
 
@@ -129,11 +134,11 @@ def _transitions(c: Container, ws: int) -> None:
             contacts.c.workspace_id == ws, contacts.c.merged_into_id.is_(None))).all())  # fmt: skip
         previous: dict[str, str] = {}
         rows = []
-        for email, state, day in TRANSITIONS:
+        for email, state, day, *actor in TRANSITIONS:
             at = datetime.fromisoformat(day).replace(tzinfo=UTC)
             rows.append({"workspace_id": ws, "contact_id": ids[email], "to_state": state,
-                         "from_state": previous.get(email), "at": at, "actor_kind": "system",
-                         "cycle": 1})  # fmt: skip
+                         "from_state": previous.get(email), "at": at,
+                         "actor_kind": actor[0] if actor else "system", "cycle": 1})  # fmt: skip
             previous[email] = state
         conn.execute(lead_transitions.insert(), rows)
 

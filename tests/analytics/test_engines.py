@@ -104,6 +104,10 @@ def test_funnel_conversion_per_quarter(wh: Warehouse) -> None:
     # engaged in Q1: alice, bob; alice reached sales_ready. Nobody was accepted.
     assert got[("2025-Q1", "engaged", "sales_ready")] == (2, 1)
     assert got[("2025-Q1", "sales_ready", "accepted")] == (1, 0)
+    # carol's deal was sales-sourced: the CRM's steps through engaged and sales_ready are not
+    # marketing's conversions, her accepted → opportunity is sales'.
+    assert not any(p == "2025-Q2" and a in ("engaged", "sales_ready") for p, a, _ in got)
+    assert got[("2025-Q2", "accepted", "opportunity")] == (1, 1)
 
 
 def test_funnel_cut_by_persona(wh: Warehouse) -> None:

@@ -135,3 +135,53 @@ def test_period_keys() -> None:
     assert period_key(d(1, 1), "month") == "2026-01"
     with pytest.raises(ValueError, match="allowed: month, quarter"):
         period_key(d(1, 1), "week")
+
+
+# Lead 4: known 2 Feb; sales opened a deal with it on 20 Feb on its own, so the CRM implied
+# engaged → sales_ready → accepted → opportunity at that instant; won on 30 Mar. A later rule
+# qualification after a recycle is marketing's again.
+CRM = Actor("crm", "salesforce")
+RULE = Actor("rule", "v3")
+LEAD_4 = [
+    Transition(4, None, "known", d(2, 2), 1, SYS),
+    *(
+        Transition(4, a, b, d(2, 20), 1, CRM, "implied on the way to opportunity")
+        for a, b in [
+            ("known", "engaged"),
+            ("engaged", "sales_ready"),
+            ("sales_ready", "accepted"),
+            ("accepted", "opportunity"),
+        ]
+    ),
+    Transition(4, "opportunity", "lost", d(3, 30), 1, CRM),
+    Transition(4, "lost", "recycled", d(3, 30), 2, CRM),
+    Transition(4, "recycled", "sales_ready", d(4, 9), 2, RULE),
+]
+
+
+def test_a_sales_sourced_deal_is_not_marketing_s_conversion_or_nurture() -> None:
+    rows = {(c.period, c.from_state): (c.entered, c.converted) for c in conversion(LEAD_4, "month")}
+    # Known in February and never engaged by marketing; engaged/sales_ready never entered by
+    # it in cycle 1; accepted → opportunity is sales' own step and counts.
+    assert rows[("2026-02", "known")] == (1, 0)
+    assert ("2026-02", "engaged") not in rows and ("2026-02", "sales_ready") not in rows
+    assert rows[("2026-02", "accepted")] == (1, 1)
+    assert rows[("2026-02", "opportunity")] == (1, 0)
+    # Cycle 2: the rule qualified it 10 days after the recycle (30 Mar → 9 Apr).
+    assert rows[("2026-04", "sales_ready")] == (1, 0)
+    (period,) = nurture_periods(LEAD_4)
+    assert (period.cycle, period.duration) == (2, timedelta(days=10))
+
+
+def test_a_rule_or_a_person_moving_through_marketing_s_stages_counts() -> None:
+    lead = [
+        Transition(5, None, "known", d(2, 2), 1, SYS),
+        Transition(5, "known", "engaged", d(2, 3), 1, RULE, "implied on the way to sales_ready"),
+        Transition(5, "engaged", "sales_ready", d(2, 3), 1, RULE),
+        Transition(5, "sales_ready", "accepted", d(2, 4), 1, Actor("user", "rep@x.example")),
+    ]
+    rows = {(c.period, c.from_state): (c.entered, c.converted) for c in conversion(lead, "month")}
+    assert rows[("2026-02", "known")] == (1, 1)
+    assert rows[("2026-02", "engaged")] == (1, 1)
+    assert rows[("2026-02", "sales_ready")] == (1, 1)
+    assert [p.duration for p in nurture_periods(lead)] == [timedelta(days=1)]

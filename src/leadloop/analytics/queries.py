@@ -15,6 +15,7 @@ import ibis
 from ibis.expr.types import Column, Table
 
 from leadloop.analytics.warehouse import Warehouse
+from leadloop.domain.lifecycle import MARKETING_STAGES, SALES_SOURCING_ACTOR
 from leadloop.domain.metrics.periods import check_grain, period_of
 from leadloop.errors import ValidationError
 
@@ -150,7 +151,7 @@ def funnel_entries(wh: Warehouse, grain: str | None) -> Table:
     That is all ``funnel_conversion`` reads: a cohort is a lead's first entry into a stage
     in a period, and it converted when its last entry into the next stage is not earlier.
     """
-    t = wh.table("lead_transitions")
+    t = _marketing_view(wh.table("lead_transitions"))
     first = t.group_by(contact_id=t.contact_id, to_state=t.to_state,
                        period=period_key(t.at, grain)).aggregate(at=t.at.min())  # fmt: skip
     last = t.group_by(contact_id=t.contact_id, to_state=t.to_state).aggregate(at=t.at.max())
@@ -160,11 +161,19 @@ def funnel_entries(wh: Warehouse, grain: str | None) -> Table:
 def nurture_inputs(wh: Warehouse) -> tuple[Table, Table]:
     """Arrivals at ``sales_ready`` and recycles, and each lead's first recorded transition."""
     t = wh.table("lead_transitions")
-    moves = t.filter(t.to_state.isin(("sales_ready", "recycled"))).select(
+    counted = _marketing_view(t)
+    moves = counted.filter(counted.to_state.isin(("sales_ready", "recycled"))).select(
         "contact_id", "from_state", "to_state", "at"
     )
     first = t.group_by("contact_id").aggregate(first_at=t.at.min())
     return moves, first
+
+
+def _marketing_view(t: Table) -> Table:
+    """Transitions without the CRM's implied steps through marketing's stages
+    (:func:`leadloop.domain.lifecycle.counts_for_marketing`, as a predicate)."""
+    crm = t.actor_kind == SALES_SOURCING_ACTOR
+    return t.filter(~(crm & t.to_state.isin(MARKETING_STAGES)))
 
 
 def touch_rows(wh: Warehouse) -> Table:
@@ -199,7 +208,7 @@ def outcome_rows(wh: Warehouse) -> Table:
 def stage_days(wh: Warehouse, from_state: str, to_state: str, cut: str | None = None) -> Table:
     """Per lead: days from its first entry into ``from_state`` to its first entry into
     ``to_state`` at or after it (time to close from sales_ready to won), with its label."""
-    t = wh.table("lead_transitions")
+    t = _marketing_view(wh.table("lead_transitions"))
     start = (
         t.filter(t.to_state == from_state).group_by(sid=t.contact_id).aggregate(start=t.at.min())
     )

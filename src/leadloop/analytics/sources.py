@@ -52,7 +52,7 @@ SCHEMAS: Final[dict[str, pa.Schema]] = {
     ]),
     "lead_transitions": pa.schema([
         ("workspace_id", pa.int64()), ("contact_id", pa.int64()), ("from_state", pa.string()),
-        ("to_state", pa.string()), ("at", TS),
+        ("to_state", pa.string()), ("at", TS), ("actor_kind", pa.string()),
     ]),
     "contacts": pa.schema([
         ("workspace_id", pa.int64()), ("id", pa.int64()), ("account_id", pa.int64()),
@@ -87,7 +87,9 @@ def _select(name: str) -> Select[tuple[object, ...]]:
         return select(ce.workspace_id, ce.month, ce.kind, ce.program, ce.campaign, ce.channel,
                       ce.component, ce.amount, ce.currency)  # fmt: skip
     if name == "lead_transitions":
-        return select(lt.workspace_id, lt.contact_id, lt.from_state, lt.to_state, lt.at)
+        return select(
+            lt.workspace_id, lt.contact_id, lt.from_state, lt.to_state, lt.at, lt.actor_kind
+        )
     return select(ct.workspace_id, ct.id, ct.account_id, ct.merged_into_id, ct.persona)
 
 

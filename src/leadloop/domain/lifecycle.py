@@ -45,6 +45,24 @@ IMPLYING_ACTORS: Final = ("rule", "crm", "system")
 FUNNEL: Final = ("known", "engaged", "sales_ready", "accepted", "opportunity", "won")
 """The forward path the conversion measures follow."""
 
+MARKETING_STAGES: Final = ("engaged", "sales_ready")
+"""The stages marketing is measured on: reached by what a lead read (a rule) or a person's
+call. When a deal appears in the CRM first, the CRM's implied steps pass through them too."""
+
+SALES_SOURCING_ACTOR: Final = "crm"
+"""The actor whose steps into :data:`MARKETING_STAGES` mark a sales-sourced lead."""
+
+
+def counts_for_marketing(to_state: str, actor_kind: str) -> bool:
+    """False for the CRM's steps into marketing's stages (a sales-sourced lead).
+
+    Counting them would credit marketing with leads it never qualified: engaged →
+    sales_ready conversion and the nurture period would rise with every deal sales opened
+    on its own.
+    """
+    return not (actor_kind == SALES_SOURCING_ACTOR and to_state in MARKETING_STAGES)
+
+
 assert set(TRANSITIONS) == set(LIFECYCLE_STATES)
 
 

@@ -3,7 +3,9 @@
 All are pure functions over :class:`~leadloop.domain.lifecycle.Transition` records of any
 number of leads. A *cycle* is one pass through the funnel: cycle 1 starts at the lead's
 first record (first touch), each later cycle at the move into ``recycled``. The
-``nurture_period`` of a cycle runs from its start to its first ``sales_ready``.
+``nurture_period`` of a cycle runs from its start to its first ``sales_ready``. Steps the
+CRM implied through marketing's stages (a deal opened by sales on its own) are not entries
+for conversion or nurture (:func:`~leadloop.domain.lifecycle.counts_for_marketing`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from leadloop.domain.lifecycle import FUNNEL, Transition
+from leadloop.domain.lifecycle import FUNNEL, Transition, counts_for_marketing
 
 PERIODS: Final = ("month", "quarter")
 _DAY_S = 86_400.0
@@ -101,7 +103,7 @@ def nurture_periods(transitions: Iterable[Transition]) -> list[NurturePeriod]:
     """One nurture period per cycle that reached sales_ready."""
     out = []
     for (contact, cycle), steps in by_cycle(transitions).items():
-        ready = next((t for t in steps if t.to_state == "sales_ready"), None)
+        ready = next((t for t in steps if t.to_state == "sales_ready" and _counts(t)), None)
         if ready is not None:
             out.append(NurturePeriod(contact, cycle, steps[0].at, ready.at))
     return sorted(out, key=lambda p: (p.sales_ready_at, p.contact_id))
@@ -143,7 +145,8 @@ def conversion(transitions: Iterable[Transition], period: str) -> list[Conversio
     for steps in by_cycle(transitions).values():
         entered: dict[str, datetime] = {}
         for t in steps:
-            entered.setdefault(t.to_state, t.at)
+            if _counts(t):
+                entered.setdefault(t.to_state, t.at)
         for a, b in itertools.pairwise(FUNNEL):
             if a in entered:
                 cell = counts[(period_key(entered[a], period), a)]
@@ -156,6 +159,10 @@ def conversion(transitions: Iterable[Transition], period: str) -> list[Conversio
             counts.items(), key=lambda i: (i[0][0], FUNNEL.index(i[0][1]))
         )
     ]
+
+
+def _counts(t: Transition) -> bool:
+    return counts_for_marketing(t.to_state, t.actor.kind)
 
 
 def _figure(key: str, values: list[float]) -> PeriodFigure:
