@@ -25,7 +25,7 @@ from leadloop.domain.profile import ProfileConfig
 from leadloop.domain.qualification import FactsSource
 from leadloop.services.content_influence import InfluenceRow, influence_report
 from leadloop.services.funnel import FunnelReport, funnel_report
-from leadloop.services.leads import LeadService, LeadView
+from leadloop.services.leads import LeadService, LeadView, available_actions
 from leadloop.services.profile_overview import Overview, overview
 from leadloop.store import handoffs
 from leadloop.store.content import read_content_items
@@ -66,6 +66,9 @@ class LeadPage:
     reading: tuple[ReadingItem, ...]
     interests: tuple[str, ...]
     lead: LeadView
+    actions: tuple[str, ...] = ()
+    """The sales actions the lead's state allows now."""
+    reject_reasons: tuple[str, ...] = ()
 
 
 def as_of(engine: Engine, workspace_id: int) -> datetime:
@@ -124,4 +127,5 @@ def lead_page(
     if lead_facts is not None:
         reading = reading_history(lead_facts, content, limit=len(lead_facts.engagements))
         interests = top_interests(lead_facts)
-    return LeadPage(contact_id, party, lead_facts, reading, interests, view)
+    return LeadPage(contact_id, party, lead_facts, reading, interests, view,
+                    available_actions(view.state), leads.reject_reasons)  # fmt: skip

@@ -16,7 +16,7 @@ from typing import Final
 
 from sqlalchemy import Connection
 
-from leadloop.domain.lifecycle import Actor, Transition, plan
+from leadloop.domain.lifecycle import Actor, Transition, allowed, plan
 from leadloop.errors import ForbiddenError, InvalidChoiceError, ValidationError
 from leadloop.store.engine import utcnow
 from leadloop.store.leads import LeadState, QualificationRecord, SqlLeadStore
@@ -33,6 +33,12 @@ ACTIONS: Final = {
     "recycle": "recycled",
 }
 """Sales action → the lifecycle state it moves the lead to."""
+
+
+def available_actions(state: str) -> tuple[str, ...]:
+    """The sales actions a lead in ``state`` allows (each is exactly one lifecycle step)."""
+    return tuple(a for a, target in ACTIONS.items() if target in allowed(state))
+
 
 AUTO_RECYCLED: Final = ("lost",)
 """States a lead leaves for ``recycled`` at once, in the same transaction."""

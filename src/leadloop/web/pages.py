@@ -115,8 +115,17 @@ def render_dashboard(d: Dashboard, workspace: str) -> str:
     )
 
 
-def render_lead(p: LeadPage, workspace: str) -> str:
-    return _env.get_template("lead.html.j2").render(p=p, workspace=workspace)
+def render_lead(
+    p: LeadPage,
+    workspace: str,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    user: str = "",
+) -> str:
+    return _env.get_template("lead.html.j2").render(
+        p=p, workspace=workspace, notice=notice, error=error, user=user
+    )
 
 
 def render_login(error: str | None = None, next_url: str = "/dashboard") -> str:

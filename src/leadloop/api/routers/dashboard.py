@@ -8,21 +8,27 @@ Pages are not part of the JSON API and stay out of the OpenAPI document.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import escape
+from starlette.concurrency import run_in_threadpool
 
 from leadloop.api.deps import ContainerDep, authenticate
-from leadloop.errors import AuthError, NotFoundError
+from leadloop.api.errors import status_for
+from leadloop.bootstrap import Container
+from leadloop.errors import AuthError, LeadloopError, NotFoundError
 from leadloop.services.dashboard import dashboard, lead_page
+from leadloop.services.leads import ACTIONS
 from leadloop.store.workspaces import KeyInfo
 from leadloop.web.pages import render_dashboard, render_lead, render_login
 
 router = APIRouter(include_in_schema=False)
 
 COOKIE = "leadloop_admin"
+USER_COOKIE = "leadloop_user"
+"""The e-mail of the user who last acted from this browser (prefills the action form)."""
 _MAX_FORM = 4096
 
 
@@ -113,14 +119,80 @@ def overview_page(container: ContainerDep, key: Session) -> HTMLResponse:
 
 
 @router.get("/dashboard/leads/{contact_id}", response_class=HTMLResponse)
-def lead_detail(contact_id: int, container: ContainerDep, key: Session) -> HTMLResponse:
+def lead_detail(
+    request: Request,
+    contact_id: int,
+    container: ContainerDep,
+    key: Session,
+    done: str | None = None,
+    changed: int = 1,
+) -> HTMLResponse:
+    notice = None
+    if done in ACTIONS:
+        notice = f"{done}: done" if changed else f"{done}: the lead was already there"
+    return _lead_response(request, container, key, contact_id, notice=notice)
+
+
+@router.post("/dashboard/leads/{contact_id}/act", response_class=HTMLResponse)
+async def lead_action(
+    request: Request, contact_id: int, container: ContainerDep, key: Session
+) -> Response:
+    """A sales action from the lead page (Post/Redirect/Get; errors re-render the page)."""
+    if not _same_origin(request):
+        return HTMLResponse("<!doctype html><p>Cross-site form refused.</p>", status_code=403)
+    form = parse_qs((await request.body())[:_MAX_FORM].decode("utf-8", "replace"))
+    action = (form.get("action") or [""])[0]
+    user = (form.get("user") or [""])[0].strip()
+    reason = (form.get("reason") or [""])[0].strip() or None
+    try:
+        result = await run_in_threadpool(
+            container.leads.act, key.workspace_id, contact_id, action,
+            user_email=user or None, reason=reason,
+        )  # fmt: skip
+    except LeadloopError as exc:
+        status = status_for(exc)
+        return _lead_response(request, container, key, contact_id, error=exc.message,
+                              user=user, status=status)  # fmt: skip
+    url = f"/dashboard/leads/{contact_id}?done={action}&changed={int(result.changed)}"
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        USER_COOKIE, user, httponly=True, samesite="strict",
+        secure=request.url.scheme == "https", path="/dashboard", max_age=30 * 24 * 3600,
+    )  # fmt: skip
+    return response
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser's form post names its page's origin; it must be ours (the SameSite=Strict
+    cookie already keeps other sites out, this is the second lock)."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    host = request.headers.get("host", "")
+    return urlsplit(origin).netloc == host
+
+
+def _lead_response(
+    request: Request,
+    container: Container,
+    key: KeyInfo,
+    contact_id: int,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    user: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     try:
         page = lead_page(
             container.engine, container.facts, container.leads, key.workspace_id, contact_id
         )
     except NotFoundError as exc:
         return HTMLResponse(f"<!doctype html><p>{escape(str(exc))}</p>", status_code=404)
-    return HTMLResponse(render_lead(page, _workspace(container, key.workspace_id)))
+    acting = user if user is not None else request.cookies.get(USER_COOKIE, "")
+    html = render_lead(page, _workspace(container, key.workspace_id),
+                       notice=notice, error=error, user=acting)  # fmt: skip
+    return HTMLResponse(html, status_code=status)
 
 
 def sign_in_redirect(_request: Request, exc: Exception) -> Response:
