@@ -5,6 +5,7 @@ Defaults run out of the box: an embedded SQLite file next to where you run the c
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -43,6 +44,11 @@ class Settings(BaseSettings):
     )
     ingest_group_max_messages: int = Field(
         default=5000, description="Most messages the writer commits in one transaction."
+    )
+    trusted_proxies: list[str] = Field(
+        default=["127.0.0.1/32", "::1/128"],
+        description="Addresses or networks (JSON list) of the reverse proxies whose "
+        "X-Forwarded-For names the client; from anyone else the header is ignored.",
     )
     host: str = Field(default="127.0.0.1", description="Address `leadloop serve` listens on.")
     port: int = Field(default=8000, description="Port `leadloop serve` listens on.")
@@ -197,6 +203,18 @@ class Settings(BaseSettings):
         "full batch doubles the next one up to this, so the updater catches up instead of "
         "falling further behind a fast ingest (fewer refreshes of the same contacts).",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+                ) from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import pytest
-from api_helpers import CLIENT_IP, Api, assert_error
+from api_helpers import CLIENT_IP, Api, assert_error, in_process_api
 
 from leadloop.bootstrap import Container
 from leadloop.store.engine import as_utc
 from leadloop.store.tables import contacts, events, quarantine
 
 if TYPE_CHECKING:
-    from conftest import Workspace
+    from conftest import StoreHandle, Workspace
 
 SHORT = {"t": "track", "i": "identify", "p": "page", "s": "screen", "g": "group", "a": "alias"}
 BODIES: dict[str, dict[str, Any]] = {
@@ -405,10 +405,25 @@ def test_batch_context_and_integrations_are_merged_and_ip_filled(api: Api) -> No
     assert own["context"]["locale"] == "pt-BR" and own["context"]["ip"] == "198.51.100.4"
 
 
-def test_forwarded_for_names_the_client_behind_a_proxy(api: Api) -> None:
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(api: Api) -> None:
     headers = {"X-Forwarded-For": "192.0.2.44, 10.0.0.1"}
     assert api.send("/v1/page", {**BODIES["page"], "messageId": "m"}, headers=headers)
-    assert api.payload("m")["context"]["ip"] == "192.0.2.44"
+    assert api.payload("m")["context"]["ip"] == CLIENT_IP
+
+
+def test_forwarded_for_names_the_client_behind_trusted_proxies(
+    store: StoreHandle, workspace: Workspace
+) -> None:
+    # The test client connects from 203.0.113.5: trust its network and the inner proxy.
+    container = store.container(trusted_proxies=["203.0.113.0/24", "10.0.0.0/8"])
+    try:
+        with in_process_api(container, workspace.write_key, workspace.id) as api:
+            headers = {"X-Forwarded-For": "198.51.100.7, 192.0.2.44, 10.0.0.1"}
+            assert api.send("/v1/page", {**BODIES["page"], "messageId": "m"}, headers=headers)
+            # 10.0.0.1 is a trusted hop; 192.0.2.44 is the first untrusted one from the right.
+            assert api.payload("m")["context"]["ip"] == "192.0.2.44"
+    finally:
+        container.close()
 
 
 def test_identify_keeps_only_allowed_traits(api: Api) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from leadloop.api.client_ip import client_ip, networks
 from leadloop.api.deps import authenticate, basic_username
 from leadloop.api.errors import error_response, json_response
 from leadloop.api.schemas import ErrorBody, SegmentBatch, SegmentMessage, TrackingAccepted
@@ -103,11 +104,10 @@ def _too_large(limit: int, size: int, kept: bytes = b"") -> BodyTooLargeError:
     )
 
 
-def _client_ip(request: Request) -> str | None:
+def _client_ip(request: Request, trusted_proxies: list[str]) -> str | None:
+    peer = request.client.host if request.client else None
     forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",", 1)[0].strip()
-    return request.client.host if request.client else None
+    return client_ip(peer, forwarded, networks(tuple(trusted_proxies)))
 
 
 async def handle(request: Request, implied_type: str | None) -> Response:
@@ -137,7 +137,7 @@ async def handle(request: Request, implied_type: str | None) -> Response:
             implied_type=implied_type,
             source=source,
             limits=container.limits,
-            ip=_client_ip(request),
+            ip=_client_ip(request, container.settings.trusted_proxies),
         )
     except LeadloopError as exc:
         return error_response(exc)
