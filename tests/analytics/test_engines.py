@@ -19,6 +19,7 @@ from leadloop.analytics.reports import (
     funnel_report,
     nurture_report,
     pipeline_report,
+    revenue_report,
 )
 from leadloop.analytics.warehouse import Warehouse
 from leadloop.domain.metrics import Opportunity, pipeline_created, win_rate
@@ -108,6 +109,35 @@ def test_funnel_conversion_per_quarter(wh: Warehouse) -> None:
     # marketing's conversions, her accepted → opportunity is sales'.
     assert not any(p == "2025-Q2" and a in ("engaged", "sales_ready") for p, a, _ in got)
     assert got[("2025-Q2", "accepted", "opportunity")] == (1, 1)
+
+
+def test_revenue_cost_per_contract_value_and_cost_per_lead(wh: Warehouse) -> None:
+    report = revenue_report(wh, Filters("quarter"))
+    rows = {r[0]: dict(zip(report.columns, r, strict=True)) for r in report.rows}
+    assert sorted(rows) == ["2025-Q1", "2025-Q2"]
+    q1, q2 = rows["2025-Q1"], rows["2025-Q2"]
+    # Won: O1 (acme, 1,000, closed 15 Feb) and O2's loss does not count; O3 (beta, 2,000,
+    # closed 20 May). Each is its account's first win: new-customer revenue.
+    assert (q1["won"], q1["new_customer_revenue"], q1["existing_customer_revenue"]) == (1, 1000, 0)
+    assert (q2["won"], q2["booked_revenue"], q2["new_customer_revenue"]) == (1, 2000, 2000)
+    # O1 was touched (90 days before its close) by Search ads, Webinars (alice) and
+    # Newsletter (carol): Q1's cost of those is 100 + 200 (Newsletter costs nothing, the
+    # sales team is no program that touched) = 300 over 1,000.
+    assert (q1["touching_program_cost"], q1["cost_per_contract_value"]) == (300, 0.3)
+    # O3: Search ads and Webinars (bob, 20 Feb and 1 Mar); Q2's costs 400 + 50 over 2,000.
+    assert (q2["touching_program_cost"], q2["cost_per_contract_value"]) == (450, 0.225)
+    # Leads known in Q1: alice, bob; in Q2: carol. Marketing cost 300 and 450.
+    assert (q1["leads_created"], q1["marketing_cost"], q1["cost_per_lead"]) == (2, 300, 150)
+    assert (q2["leads_created"], q2["cost_per_lead"]) == (1, 450)
+
+
+def test_a_short_lookback_leaves_out_programs_that_touched_too_early(wh: Warehouse) -> None:
+    # 30 days before O1's close (15 Feb): only carol's Newsletter (25 Jan), which costs
+    # nothing; O3 (20 May): none of bob's touches (20 Feb, 1 Mar).
+    report = revenue_report(wh, Filters("quarter", lookback_days=30))
+    rows = {r[0]: dict(zip(report.columns, r, strict=True)) for r in report.rows}
+    assert rows["2025-Q1"]["touching_program_cost"] == 0
+    assert rows["2025-Q2"]["cost_per_contract_value"] == 0
 
 
 def test_funnel_cut_by_persona(wh: Warehouse) -> None:

@@ -68,6 +68,10 @@ def test_pipeline_and_attribution_reports_through_the_api(client: Any) -> None:
     }
     nurture = client("/v1/reports/nurture", params={"by": "year"}).json()
     assert nurture["data"][0]["mean_days"] == 23.5
+    revenue = client("/v1/reports/revenue", params={"by": "year"}).json()
+    got = [(r["period"], r["new_customer_revenue"], r["cost_per_contract_value"],
+            r["leads_created"]) for r in revenue["data"]]  # fmt: skip
+    assert got == [("2025", 3000.0, 0.25, 3)]
 
 
 def test_bad_report_parameters_answer_400_with_what_is_allowed(client: Any) -> None:
@@ -130,6 +134,13 @@ def test_report_cli_table_csv_json_and_parquet(world: Any, store: Any, tmp_path:
     as_json = runner.invoke(app, ["report", "nurture", "--by", "quarter", "--format", "json",
                                   *args])  # fmt: skip
     assert orjson.loads(as_json.stdout)[0]["median_days"] == 23.5
+    revenue = runner.invoke(app, ["report", "revenue", "--by", "quarter", "--lookback",
+                                  "30", "--format", "csv", *args])  # fmt: skip
+    assert revenue.exit_code == 0, revenue.output
+    got = {
+        r["period"]: r["touching_program_cost"] for r in csv.DictReader(io.StringIO(revenue.stdout))
+    }
+    assert got == {"2025-Q1": "0.0", "2025-Q2": "0.0"}
     out = tmp_path / "attribution.parquet"
     written = runner.invoke(
         app,

@@ -16,6 +16,7 @@ from leadloop.domain.metrics import (
     cost_per_contract_value,
     cost_per_lead,
     cpod,
+    new_customer_from_type,
     pipeline_created,
     revenue_by_customer,
     sales_cycle,
@@ -221,3 +222,22 @@ def test_cpod_ignores_row_order(costs, opps, grain, rnd) -> None:  # type: ignor
     for period in before:
         assert after[period].numerator == pytest.approx(before[period].numerator)
         assert after[period].denominator == pytest.approx(before[period].denominator)
+
+
+@pytest.mark.parametrize(
+    ("kind", "new"),
+    [
+        ("New Business", True),
+        ("newbusiness", True),
+        ("Existing Business", False),
+        ("Existing Business - Upgrade", False),
+        ("Renewal", False),
+        ("Upsell", False),
+        ("Expansion", False),
+        ("Partner", None),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_the_crm_type_says_new_or_existing_customer(kind: str | None, new: bool | None) -> None:
+    assert new_customer_from_type(kind) is new

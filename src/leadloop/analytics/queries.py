@@ -220,3 +220,34 @@ def stage_days(wh: Warehouse, from_state: str, to_state: str, cut: str | None = 
     seconds = k.end.epoch_seconds() - k.start.epoch_seconds()
     return k.select(contact_id=k.contact_id, cut=k.cut.fill_null(NONE),
                     days=seconds.cast("float64") / 86_400.0)  # fmt: skip
+
+
+def won_deals(wh: Warehouse) -> Table:
+    """Deals won, with their close date: what revenue and cost per contract value count."""
+    o = wh.table("opportunities")
+    o = o.filter(o.status == "won", o.close_date.notnull())
+    return o.select(
+        "id", "account_id", "created_at", "close_date", "type",
+        amount=o.amount.fill_null(0.0), currency=o.currency.fill_null("USD"),
+    ).order_by("id")  # fmt: skip
+
+
+def won_deal_programs(wh: Warehouse, lookback_days: int | None) -> Table:
+    """(deal, program) for every program that touched a won deal's account in the
+    ``lookback_days`` before it closed (its close day included; None: any time before)."""
+    o = won_deals(wh)
+    t = touch_rows(wh)
+    t = t.filter(t.program.notnull(), t.account_id.notnull())
+    day_after = o.close_date.cast("timestamp") + ibis.interval(days=1)
+    cond = [o.account_id == t.account_id, t.at < day_after]
+    if lookback_days is not None:
+        cond.append(t.at >= o.close_date.cast("timestamp") - ibis.interval(days=lookback_days))
+    j = o.join(t, cond)
+    return j.select(deal=j.id, program=j.program).distinct().order_by("deal", "program")
+
+
+def leads_created(wh: Warehouse) -> Table:
+    """When each lead became known (its first move into ``known``): cost per lead counts it."""
+    t = wh.table("lead_transitions")
+    t = t.filter(t.to_state == "known")
+    return t.group_by("contact_id").aggregate(at=t.at.min()).order_by("contact_id")

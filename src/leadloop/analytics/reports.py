@@ -19,10 +19,13 @@ from leadloop.analytics.queries import (
     cost_query,
     funnel_entries,
     lead_labels,
+    leads_created,
     nurture_inputs,
     period_label,
     period_start,
     pipeline_query,
+    won_deal_programs,
+    won_deals,
 )
 from leadloop.analytics.warehouse import Warehouse
 from leadloop.domain.metrics import (
@@ -31,15 +34,19 @@ from leadloop.domain.metrics import (
     Opportunity,
     Ratio,
     Transition,
+    cost_per_contract_value,
+    cost_per_lead,
     cpod,
     funnel_conversion,
+    new_customer_from_type,
     nurture_period_by_period,
     nurture_periods,
     period_of,
+    revenue_by_customer,
     trend,
 )
 
-REPORTS: Final = ("cpod", "pipeline", "funnel", "attribution", "nurture")
+REPORTS: Final = ("cpod", "pipeline", "funnel", "attribution", "nurture", "revenue")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +129,55 @@ def cpod_report(wh: Warehouse, f: Filters) -> Report:
                                 by_kind[(point.period, "sales")], r.denominator, r.value,
                                 point.change])  # fmt: skip
     report.rows.sort(key=lambda row: (row[0], row[1]))
+    return report
+
+
+def revenue_report(wh: Warehouse, f: Filters) -> Report:
+    """Revenue from new and existing customers, cost per contract value and cost per lead.
+
+    The engine selects won deals, the programs that touched each (the account's touches in
+    the lookback before the close), costs per program and the leads' first ``known``;
+    :func:`revenue_by_customer`, :func:`cost_per_contract_value` and :func:`cost_per_lead`
+    count. Cost per lead is shown beside the revenue measures, never alone (DOMAIN.md idea 1).
+    """
+    programs: dict[Any, set[str]] = defaultdict(set)
+    for r in _rows(won_deal_programs(wh, f.lookback_days)):
+        programs[r["deal"]].add(r["program"])
+    deals = []
+    for r in _rows(won_deals(wh)):
+        closed = _at(r["close_date"])
+        deals.append(Opportunity(
+            str(r["id"]), str(r["account_id"]), min(_at(r["created_at"]), closed), r["amount"],
+            "won", closed, new_customer=new_customer_from_type(r["type"]),
+            programs=frozenset(programs.get(r["id"], ())), currency=r["currency"],
+        ))  # fmt: skip
+    costs, _ = _cpod_inputs(wh, f.grain, "program")
+    leads = [r["at"] for r in _rows(leads_created(wh))]
+    split = revenue_by_customer(deals, f.grain)
+    cpcv = cost_per_contract_value(costs, deals, f.grain)
+    cpl = cost_per_lead(costs, leads, f.grain)
+    won: dict[str, int] = defaultdict(int)
+    for d in deals:
+        assert d.closed_at is not None
+        won[period_of(d.closed_at, f.grain)] += 1
+    report = Report("revenue", "Revenue from new and existing customers, cost per contract "
+                    "value, cost per lead",
+                    ["period", "won", "booked_revenue", "new_customer_revenue",
+                     "existing_customer_revenue", "contract_value", "touching_program_cost",
+                     "cost_per_contract_value", "leads_created", "marketing_cost",
+                     "cost_per_lead"])  # fmt: skip
+    for period in sorted(split.keys() | cpl.keys()):
+        money = split.get(period)
+        value, per_lead = cpcv.get(period), cpl.get(period)
+        report.rows.append([
+            period, won.get(period, 0),
+            (money.new + money.existing) if money else 0.0,
+            money.new if money else 0.0, money.existing if money else 0.0,
+            value.denominator if value else 0.0, value.numerator if value else 0.0,
+            value.value if value else None,
+            int(per_lead.denominator) if per_lead else 0,
+            per_lead.numerator if per_lead else 0.0, per_lead.value if per_lead else None,
+        ])  # fmt: skip
     return report
 
 

@@ -19,6 +19,7 @@ from leadloop.analytics.reports import (
     funnel_report,
     nurture_report,
     pipeline_report,
+    revenue_report,
 )
 from leadloop.analytics.warehouse import Warehouse, open_warehouse
 from leadloop.errors import ValidationError
@@ -31,6 +32,7 @@ BUILDERS: Final[dict[str, Callable[[Warehouse, Filters], Report]]] = {
     "funnel": funnel_report,
     "attribution": attribution_report,
     "nurture": nurture_report,
+    "revenue": revenue_report,
 }
 
 

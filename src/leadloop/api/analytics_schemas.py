@@ -62,6 +62,28 @@ class CpodRow(BaseModel):
     change: float | None = Field(description="Change from the previous period.")
 
 
+class RevenueRow(BaseModel):
+    period: str
+    won: int = Field(description="Deals won (closed) in the period.")
+    booked_revenue: float
+    new_customer_revenue: float = Field(
+        description="Won amounts from accounts with no earlier won deal (or typed new)."
+    )
+    existing_customer_revenue: float
+    contract_value: float = Field(description="Contract value of the deals won.")
+    touching_program_cost: float = Field(
+        description="Cost booked in the period for the programs that touched those deals."
+    )
+    cost_per_contract_value: float | None = Field(
+        description="touching_program_cost / contract_value; None when nothing was won."
+    )
+    leads_created: int = Field(description="Contacts that became known in the period.")
+    marketing_cost: float
+    cost_per_lead: float | None = Field(
+        description="marketing_cost / leads_created: shown beside revenue, never alone."
+    )
+
+
 class PipelineRow(BaseModel):
     period: str
     cut: str = Field(description="The cut's label, `(none)` when uncut or unknown.")
@@ -112,6 +134,10 @@ class ReportMeta(BaseModel):
 
 class CpodReport(ReportMeta):
     data: list[CpodRow]
+
+
+class RevenueReport(ReportMeta):
+    data: list[RevenueRow]
 
 
 class PipelineReport(ReportMeta):

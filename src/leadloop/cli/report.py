@@ -84,7 +84,12 @@ def _command(name: str) -> Any:
         ),
         level: str = typer.Option("account", "--level", help="Attribution: account or contact."),
         outcome: str = typer.Option("pipeline", "--outcome", help="pipeline or revenue."),
-        lookback: int = typer.Option(90, "--lookback", help="Attribution lookback in days."),
+        lookback: int = typer.Option(
+            90,
+            "--lookback",
+            help="Lookback in days: attribution, and the programs that touched a won deal "
+            "(revenue).",
+        ),
         engine: str = typer.Option("duckdb", "--engine", help="duckdb, postgres or spark."),
         parquet: Path | None = ParquetOption,
         fmt: str = typer.Option("table", "--format", help="table, csv, json or parquet."),

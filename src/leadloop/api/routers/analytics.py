@@ -29,6 +29,8 @@ from leadloop.api.analytics_schemas import (
     NurtureRow,
     PipelineReport,
     PipelineRow,
+    RevenueReport,
+    RevenueRow,
 )
 from leadloop.api.deps import AdminKey, ContainerDep
 from leadloop.api.schemas import ErrorBody
@@ -86,7 +88,12 @@ class _Query:
         dimension: str = Query("channel", description="channel, program or content."),
         level: str = Query("account", description="account or contact."),
         outcome: str = Query("pipeline", description="pipeline or revenue."),
-        lookback: int = Query(90, ge=1, description="Attribution lookback in days."),
+        lookback: int = Query(
+            90,
+            ge=1,
+            description="Lookback in days: attribution, and the programs that touched a won "
+            "deal (revenue).",
+        ),
         engine: str = Query("duckdb", description="duckdb, postgres or spark."),
     ) -> None:
         cut = cut or ("segment" if segment else "persona" if persona else None)
@@ -146,4 +153,11 @@ _register(
     NurtureReport,
     NurtureRow,
     "Nurture period (first touch or recycle to sales_ready) per period, and its trend.",
+)
+_register(
+    "revenue",
+    RevenueReport,
+    RevenueRow,
+    "Revenue from new and existing customers, cost per contract value (cost of the programs "
+    "that touched the deals won / their contract value) and cost per lead, per period.",
 )

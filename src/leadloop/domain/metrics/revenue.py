@@ -280,3 +280,18 @@ def revenue_by_customer(
         period = period_of(opp.closed_at, grain)
         (new if is_new else existing)[period] += opp.amount
     return {p: RevenueSplit(new.get(p, 0.0), existing.get(p, 0.0)) for p in sorted(new | existing)}
+
+
+_NEW_TYPES: Final = ("new",)
+_EXISTING_TYPES: Final = ("existing", "renewal", "upsell", "up-sell", "expansion", "cross-sell")
+
+
+def new_customer_from_type(kind: str | None) -> bool | None:
+    """What a CRM opportunity type says of the customer ("New Business" → new; "Existing
+    Business", renewals, upsells → existing); None when it says neither (then derived)."""
+    text = (kind or "").casefold()
+    if any(word in text for word in _EXISTING_TYPES):
+        return False
+    if any(word in text for word in _NEW_TYPES):
+        return True
+    return None
