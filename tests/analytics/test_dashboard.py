@@ -78,13 +78,15 @@ def test_the_overview_shows_cpod_pipeline_and_nurture_of_the_world(browser: Any)
     page = call("GET", "/dashboard").text
     cpod = dict(re.findall(r'data-cpod="([^"]+)">([^<]+)<', page))
     assert cpod == {"2025-Q1": "0.600", "2025-Q2": "0.475"}  # test_engines.py, by hand
+    cpcv = dict(re.findall(r'data-cpcv="([^"]+)">([^<]+)<', page))
+    assert cpcv == {"2025-Q1": "0.300", "2025-Q2": "0.225"}  # test_engines.py, by hand
     pipeline = re.search(r'id="pipeline".*?</section>', page, re.S)
     assert pipeline is not None
     rows = re.findall(r"<tr><td>(2025-Q\d)</td><td class=\"n\">(\d+)</td>", pipeline.group(0))
     assert rows == [("2025-Q1", "3"), ("2025-Q2", "1")]  # O1-O3 created in Q1, O4 in Q2
     kpis = dict(re.findall(r'data-kpi="([a-z]+)">([^<]+)<', page))
     assert kpis["known"] == "3" and kpis["accounts"] == "2"
-    assert page.count("<svg") >= 4  # cpod, pipeline, conversion, nurture; the rest are empty
+    assert page.count("<svg") >= 5  # cpod, pipeline, revenue, conversion, nurture
 
 
 def test_the_page_loads_nothing_from_elsewhere(browser: Any) -> None:

@@ -50,6 +50,7 @@ class Dashboard:
     funnel: FunnelReport
     cpod: Report
     pipeline: Report
+    revenue: Report
     influence: list[InfluenceRow]
     handed: list[HandedOver]
     handed_counts: HandOverCounts
@@ -94,6 +95,7 @@ def dashboard(
         filters = Filters(grain=grain)
         cpod = build_report(wh, "cpod", filters)
         pipeline = build_report(wh, "pipeline", filters)
+        revenue = build_report(wh, "revenue", filters)
     finally:
         wh.close()
     influence = influence_report(engine, workspace_id)  # all time, largest first
@@ -105,6 +107,7 @@ def dashboard(
         funnel=funnel_report(lead_store, workspace_id, grain),
         cpod=cpod,
         pipeline=pipeline,
+        revenue=revenue,
         influence=influence[:TOP],
         handed=top_handed(engine, workspace_id, TOP),
         handed_counts=hand_over_counts(engine, workspace_id),

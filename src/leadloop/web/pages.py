@@ -71,6 +71,8 @@ def render_dashboard(d: Dashboard, workspace: str) -> str:
     }  # fmt: skip
     cpod = d.cpod.records()
     pipe = d.pipeline.records()
+    revenue = d.revenue.records()
+    revenue_periods = [str(r["period"]) for r in revenue]
     cpod_periods = [str(r["period"]) for r in cpod]
     pipe_periods = [str(r["period"]) for r in pipe]
     nurture_periods = [n.period for n in f.nurture]
@@ -97,6 +99,12 @@ def render_dashboard(d: Dashboard, workspace: str) -> str:
             {"created": _series(pipe_periods, pipe, "created_amount"),
              "won": _series(pipe_periods, pipe, "won_amount")}, money=True,
         ),
+        "revenue": charts.values_by_period(
+            "Revenue from new and existing customers", revenue_periods,
+            {"new customers": _series(revenue_periods, revenue, "new_customer_revenue"),
+             "existing customers": _series(revenue_periods, revenue,
+                                           "existing_customer_revenue")}, money=True,
+        ),
         "influence": charts.ranked_bars(
             "Content that influenced revenue (all time)",
             [r.title or r.asset_id for r in d.influence],
@@ -110,6 +118,7 @@ def render_dashboard(d: Dashboard, workspace: str) -> str:
         charts={k: _svg(v) for k, v in charts_svg.items()},
         cpod=cpod,
         pipeline=pipe,
+        revenue=revenue,
         conversion=[c for c in f.conversion if (c.from_state, c.to_state) in STEPS],
         stages=LIFECYCLE_STATES,
     )
