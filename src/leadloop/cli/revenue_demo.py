@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from leadloop.analytics.reports import Filters
+from leadloop.analytics.reports import Filters, Report
 from leadloop.analytics.run import build_report
 from leadloop.analytics.warehouse import open_warehouse
 from leadloop.bootstrap import Container
@@ -51,8 +51,24 @@ def load_and_report(c: Container, workspace_id: int, out: Path) -> None:
             ("attribution", Filters("year", model="markov_1")),
         ):
             console.print(report_table(build_report(wh, name, filters)))
+            if name == "pipeline":
+                revenue = build_report(wh, "revenue", Filters("quarter"))  # CPCV: cost per
+                # contract value (programs that touched the deals won / their value)
+                console.print(report_table(_columns(revenue, REVENUE_COLUMNS)))
     finally:
         wh.close()
+
+
+REVENUE_COLUMNS = {"period": "period", "new_customer_revenue": "new customers",
+                   "existing_customer_revenue": "existing", "cost_per_contract_value": "CPCV",
+                   "leads_created": "leads", "cost_per_lead": "per lead"}  # fmt: skip
+"""What of the revenue report fits a terminal: `leadloop report revenue` has it all."""
+
+
+def _columns(report: Report, names: dict[str, str]) -> Report:
+    keep = [report.columns.index(n) for n in names]
+    return Report(report.name, report.title, list(names.values()),
+                  [[row[i] for i in keep] for row in report.rows])  # fmt: skip
 
 
 def _influence_table(rows: list[InfluenceRow]) -> Table:
