@@ -7,7 +7,7 @@ Pages are not part of the JSON API and stay out of the OpenAPI document.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
@@ -111,10 +111,13 @@ def logout() -> RedirectResponse:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def overview_page(container: ContainerDep, key: Session) -> HTMLResponse:
+def overview_page(
+    container: ContainerDep, key: Session, by: Literal["month", "quarter"] = "quarter"
+) -> HTMLResponse:
     d = dashboard(
-        container.engine, container.lead_store, container.profile_config, key.workspace_id
-    )
+        container.engine, container.lead_store, container.profile_config, key.workspace_id,
+        grain=by,
+    )  # fmt: skip
     return HTMLResponse(render_dashboard(d, _workspace(container, key.workspace_id)))
 
 
