@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         "many seconds to go out together in one notification; 0 sends each at once. Hot "
         "leads never wait.",
     )
+    dashboard_report_ttl_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds the dashboard keeps its revenue reports (CPOD, pipeline, "
+        "revenue) before reading the warehouse again; lead states, hand-offs and service "
+        "levels are always live. 0 reads every time.",
+    )
     handoff_lead_url: str = Field(
         default="http://127.0.0.1:8000/dashboard/leads/{contact_id}",
         description="Link to the lead in notifications; `{contact_id}` is replaced. The "

@@ -4,6 +4,7 @@ in with an admin key, and the figures the page shows (worked out in test_engines
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from anyio.from_thread import start_blocking_portal
 from engine_world import load
 
 from leadloop.api.app import create_app
+from leadloop.domain.costs import cost_line_from_record
+from leadloop.services.dashboard import dashboard
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
@@ -128,3 +131,24 @@ def test_an_empty_workspace_gets_a_page_that_says_what_to_do_next(
     assert "<svg" not in response.text  # no chart of nothing
     assert "leadloop rules approve" in response.text and "leadloop rep add" in response.text
     assert "leadloop content tag-sales" in response.text
+
+
+def test_the_revenue_reports_are_kept_for_their_time_to_live(
+    container: Any, tmp_path: Path
+) -> None:
+    ws = load(container, tmp_path)
+
+    def cpod(ttl: float) -> dict[str, Any]:
+        d = dashboard(container.engine, container.lead_store, container.profile_config, ws,
+                      report_ttl_s=ttl)  # fmt: skip
+        return {r["period"]: r["cpod"] for r in d.cpod.records()}
+
+    assert cpod(0.5) == {"2025-Q1": 0.6, "2025-Q2": 0.475}
+    line = cost_line_from_record(
+        {"month": "2025-01", "kind": "sales", "program": "Extra", "amount": 600.0}
+    )
+    container.costs.apply(ws, [line], "test")
+    assert cpod(0.5)["2025-Q1"] == 0.6  # kept: the page does not read the warehouse again
+    assert cpod(0)["2025-Q1"] == 1.2  # no time to live: read now (1,200 / 1,000)
+    time.sleep(0.6)
+    assert cpod(0.5)["2025-Q1"] == 1.2  # expired: read again

@@ -10,8 +10,13 @@ function that also feeds ``leadloop report``, ``leadloop lead show`` or the API.
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 
@@ -37,6 +42,7 @@ from leadloop.store.leads import SqlLeadStore
 from leadloop.store.summary import Summary, latest_event_at, lead_state_counts, workspace_summary
 
 TOP = 10
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +93,15 @@ def dashboard(
     workspace_id: int,
     *,
     grain: str = "quarter",
+    report_ttl_s: float = 0.0,
 ) -> Dashboard:
-    """Gather the overview page; the revenue reports run on DuckDB over the store."""
+    """Gather the overview page; the revenue reports run on DuckDB over the store and are
+    kept ``report_ttl_s`` seconds (reading the warehouse takes seconds on a real store)."""
     when = as_of(engine, workspace_id)
-    wh = open_warehouse("duckdb", engine, workspace_id)
-    try:
-        filters = Filters(grain=grain)
-        cpod = build_report(wh, "cpod", filters)
-        pipeline = build_report(wh, "pipeline", filters)
-        revenue = build_report(wh, "revenue", filters)
-    finally:
-        wh.close()
+    cpod, pipeline, revenue = _REPORTS.get(
+        engine, (workspace_id, grain), report_ttl_s,
+        lambda: _revenue_reports(engine, workspace_id, grain),
+    )  # fmt: skip
     influence = influence_report(engine, workspace_id)  # all time, largest first
     return Dashboard(
         as_of=when,
@@ -113,6 +117,43 @@ def dashboard(
         handed_counts=hand_over_counts(engine, workspace_id),
         service_levels=handoffs.report(engine, workspace_id),
     )
+
+
+def _revenue_reports(engine: Engine, workspace_id: int, grain: str) -> tuple[Report, ...]:
+    wh = open_warehouse("duckdb", engine, workspace_id)
+    try:
+        filters = Filters(grain=grain)
+        return tuple(build_report(wh, name, filters) for name in ("cpod", "pipeline", "revenue"))
+    finally:
+        wh.close()
+
+
+class _TimedCache:
+    """Values kept for a while per store (engine) and key; one builder at a time per key,
+    the others wait for it. Held weakly by engine, so a disposed store's entries go too."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stores: weakref.WeakKeyDictionary[Engine, dict[Hashable, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, engine: Engine, key: Hashable, ttl_s: float, build: Callable[[], T]) -> T:
+        if ttl_s <= 0:
+            return build()
+        with self._lock:
+            entries = self._stores.setdefault(engine, {})
+            lock = entries.setdefault(("lock", key), threading.Lock())
+        with lock:
+            found = entries.get(("value", key))
+            if found is not None and time.monotonic() - found[0] < ttl_s:
+                return cast(T, found[1])
+            value = build()
+            entries[("value", key)] = (time.monotonic(), value)
+            return value
+
+
+_REPORTS = _TimedCache()
 
 
 def lead_page(

@@ -116,7 +116,7 @@ def overview_page(
 ) -> HTMLResponse:
     d = dashboard(
         container.engine, container.lead_store, container.profile_config, key.workspace_id,
-        grain=by,
+        grain=by, report_ttl_s=container.settings.dashboard_report_ttl_s,
     )  # fmt: skip
     return HTMLResponse(render_dashboard(d, _workspace(container, key.workspace_id)))
 
