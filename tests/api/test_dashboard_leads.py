@@ -34,7 +34,7 @@ def test_a_handed_over_lead_shows_why_it_qualified_and_what_it_read(store: Store
         assert f'href="/dashboard/leads/{contact}"' in handed.group(0)
         assert "Ana &lt;b&gt;Silva&lt;/b&gt;" in handed.group(0) and "<b>Silva" not in page
         assert "Rita" in handed.group(0) and 'class="hot"' in handed.group(0)
-        assert "Consumed hot content: map-1." in handed.group(0)
+        assert "Consumed hot content: Network coverage map (map-1)." in handed.group(0)
         assert re.search(r'data-state="sales_ready">1<', page)
         assert re.search(r'data-kpi="handed">1<', page)
         sla = re.search(r'id="sla".*?</section>', page, re.S)

@@ -32,7 +32,7 @@ def test_a_qualifying_event_reaches_sales_once_as_a_signed_webhook(store: StoreH
         assert (item["contact_id"], item["cycle"], item["rule_version"]) == (contact, 1, "v1")
         assert item["reasons"] == [
             "Buying stage is purchase, at or past consideration.",
-            "Consumed hot content: map-1.",
+            "Consumed hot content: Network coverage map (map-1).",
         ]
         assert item["hot"] is True and item["owner"]["email"] == RITA
         assert item["lead_url"] == f"http://leads.example/v1/leads/{contact}"

@@ -185,6 +185,18 @@ def test_a_qualifying_lead_gets_one_sentence_per_reason() -> None:
     )
 
 
+def test_hot_content_is_named_by_its_title_where_the_catalog_has_one() -> None:
+    lead = facts(
+        buying_stage="purchase",
+        engagement_level="hot",
+        persona="IT Manager",
+        hot_signals=("coverage-map", "price-list"),
+        titles={"coverage-map": "Network coverage map"},
+    )
+    reasons = evaluate(RULES, lead).reasons
+    assert "Consumed hot content: Network coverage map (coverage-map), price-list." in reasons
+
+
 def test_the_score_reason_shows_its_arithmetic() -> None:
     # Two downloads today (10 + 5 stage points each) and one read 30 days ago (3 → 1.5).
     lead = facts(

@@ -54,3 +54,5 @@ class LeadFacts:
     account_engagement_level: str | None = None
     account_active_contacts: int = 0
     engagements: tuple[Engagement, ...] = ()
+    titles: Mapping[str, str] = field(default_factory=dict)
+    """Asset id → catalog title for the hot signals, so reasons name what a rep knows."""

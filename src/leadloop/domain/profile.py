@@ -242,4 +242,9 @@ def to_lead_facts(
         account_engagement_level=account.engagement_level if account else None,
         account_active_contacts=account_active,
         engagements=to_engagements(profile),
+        titles={
+            e.asset_id: e.item.title
+            for e in profile.evidence
+            if e.asset_id in profile.hot_signals and e.item.title
+        },
     )

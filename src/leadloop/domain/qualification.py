@@ -11,7 +11,7 @@ their history for replaying a draft rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -108,7 +108,7 @@ def _leaf(condition: Condition, facts: LeadFacts, score: ScoreBreakdown) -> tupl
         case EngagementAtLeast(level):
             return _engagement(level, facts.engagement_level)
         case HotSignal(assets):
-            return _hot(assets, facts.hot_signals)
+            return _hot(assets, facts.hot_signals, facts.titles)
         case Interest():
             return _interest(condition, facts)
         case PersonaIn(values):
@@ -138,10 +138,13 @@ def _engagement(level: str, actual: str) -> tuple[bool, str]:
     return ok, f"Engagement is {actual}, {'at least' if ok else 'below'} {level}."
 
 
-def _hot(assets: tuple[str, ...], consumed: tuple[str, ...]) -> tuple[bool, str]:
+def _hot(
+    assets: tuple[str, ...], consumed: tuple[str, ...], titles: Mapping[str, str]
+) -> tuple[bool, str]:
     hits = [a for a in consumed if not assets or a in assets]
     if hits:
-        return True, f"Consumed hot content: {', '.join(hits)}."
+        named = [f"{titles[a]} ({a})" if titles.get(a) else a for a in hits]
+        return True, f"Consumed hot content: {', '.join(named)}."
     if assets:
         return False, f"Consumed none of the hot assets {', '.join(assets)}."
     return False, "Consumed no hot content."
