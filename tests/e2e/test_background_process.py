@@ -90,12 +90,17 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def background_child(server: LiveServer, other_than: int | None = None, timeout: float = 20) -> int:
+def background_child(server: LiveServer, other_than: int | None = None, timeout: float = 30) -> int:
+    """The pid of serve's background process, once it listens on its wake socket (a socket
+    a killed predecessor left counts: the new child's catch-up at start covers the gap)."""
     assert server.process is not None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for pid in children(server.process.pid):
             if pid != other_than and b"background" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                while not wake_socket(pid).exists():
+                    assert time.monotonic() < deadline, "the child never bound its socket"
+                    time.sleep(0.05)
                 return pid
         time.sleep(0.05)
     raise AssertionError("serve runs no background process")
@@ -126,8 +131,31 @@ def handed_off(receiver: Receiver) -> dict[int, float]:
     return out
 
 
+def wake_socket(child: int) -> Path:
+    """The socket path `serve` gave its child (its ``--wake-socket`` argument)."""
+    argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+    return Path(argv[argv.index(b"--wake-socket") + 1].decode())
+
+
 def start(store: StoreHandle, tmp_path: Path, **env: str) -> LiveServer:
     return LiveServer(store.url, tmp_path / "serve.log", env={**SLOW_POLLS, **env}).start()
+
+
+def gone(pid: int, what: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def stop_with(server: LiveServer, sig: signal.Signals, child: int) -> None:
+    """Ctrl-C / SIGTERM: serve stops its child, removes its socket folder, exits."""
+    assert server.process is not None
+    folder = wake_socket(child).parent
+    server.process.send_signal(sig)
+    server.process.wait(60)
+    gone(child, "the background process outlived serve")
+    assert not folder.exists(), "serve left its runtime folder behind"
 
 
 def test_the_child_profiles_and_hands_off_at_once(
@@ -149,6 +177,7 @@ def test_the_child_profiles_and_hands_off_at_once(
         assert handed_off(receiver)[contact] - posted < WAKE_BOUND_S
         assert container.profile_updater.pending(workspace.id) == 0
         assert alive(child)  # the same child did it: nothing restarted
+        stop_with(server, signal.SIGTERM, child)
     finally:
         server.stop()
 
@@ -165,7 +194,7 @@ def test_an_admin_replay_reaches_the_childs_delivery_worker(
     receiver.statuses = deque([410])  # the first delivery is dead at once
     server = start(store, tmp_path, LEADLOOP_OUTBOX_MAX_ATTEMPTS="1")
     try:
-        background_child(server)
+        child = background_child(server)
         with httpx.Client(base_url=server.url, auth=(workspace.write_key, "")) as client:
             identify(client, "bea")
             download(client, "bea")
@@ -178,6 +207,7 @@ def test_an_admin_replay_reaches_the_childs_delivery_worker(
         replayed = httpx.post(f"{server.url}/v1/outbox/{dead[0].id}/replay", headers=admin)
         assert replayed.status_code == 200, replayed.text
         receiver.wait_for(lambda r: len(r.delivered()) == 1, WAKE_BOUND_S)
+        stop_with(server, signal.SIGINT, child)
     finally:
         server.stop()
 
@@ -206,45 +236,14 @@ def test_a_killed_child_is_restarted_and_loses_nothing(
             # child's catch-up at start finds it, not the 30 s poll.
             download(client, "cy")
             second = background_child(server, other_than=first)
-            receiver.wait_for(lambda r: cy in handed_off(r), 15)
+            receiver.wait_for(lambda r: cy in handed_off(r), 20)
             download(client, "dee")  # and the new child is woken like the first
             receiver.wait_for(lambda r: dee in handed_off(r), WAKE_BOUND_S)
         assert container.profile_updater.pending(workspace.id) == 0
         assert alive(second) and not alive(first)
         assert "background.died" in (tmp_path / "serve.log").read_text()
+        # A SIGKILLed serve runs no shutdown hook: the child notices its parent is gone.
+        server.kill()
+        gone(second, "the background process outlived a killed serve")
     finally:
         server.stop()
-
-
-@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_stopping_serve_leaves_no_child(
-    store: StoreHandle, workspace: Workspace, tmp_path: Path, sig: signal.Signals
-) -> None:
-    server = start(store, tmp_path, TMPDIR=str(tmp_path))  # where serve keeps its wake socket
-    assert server.process is not None
-    child = background_child(server)
-    deadline = time.monotonic() + 20
-    while not list(tmp_path.glob("ll-serve-*/wake.sock")):
-        assert time.monotonic() < deadline, "the child did not bind its wake socket"
-        time.sleep(0.05)
-    server.process.send_signal(sig)
-    server.process.wait(30)
-    deadline = time.monotonic() + 5
-    while alive(child):
-        assert time.monotonic() < deadline, "the background process outlived serve"
-        time.sleep(0.05)
-    assert not list(tmp_path.glob("ll-serve-*")), "serve left its runtime folder behind"
-
-
-@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
-def test_a_sigkilled_serve_leaves_no_orphan(
-    store: StoreHandle, workspace: Workspace, tmp_path: Path
-) -> None:
-    server = start(store, tmp_path)
-    child = background_child(server)
-    server.kill()  # no shutdown hook runs: the child notices its parent is gone
-    deadline = time.monotonic() + 10
-    while alive(child):
-        assert time.monotonic() < deadline, "the background process outlived a killed serve"
-        time.sleep(0.05)

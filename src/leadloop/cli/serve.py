@@ -75,6 +75,9 @@ def serve(
     thread = stop = None
     if mode == "process":
         runtime_dir = Path(tempfile.mkdtemp(prefix=f"ll-serve-{os.getpid()}-"))
+        if len(str(runtime_dir)) > 90:  # a Unix socket path has at most 107 bytes
+            runtime_dir.rmdir()
+            runtime_dir = Path(tempfile.mkdtemp(prefix=f"ll-serve-{os.getpid()}-", dir="/tmp"))
         wake = str(runtime_dir / "wake.sock")
         os.environ["LEADLOOP_BACKGROUND_SOCKET"] = wake
         argv = [sys.executable, "-m", "leadloop.cli.main", "background",
