@@ -200,6 +200,9 @@ def main() -> None:
 
     env = {"LEADLOOP_LOG_LEVEL": "WARNING", **server_env}
     server = LiveServer(url, tmp / "serve.log", env=env).start()
+    # Warm-up: the first hand-off is delivered only once the delivery worker runs (with
+    # `serve`'s default, in its background process, which starts after the HTTP process).
+    handoffs(container, ws, receiver, 1, args.rate)
     results = [summary("reference: receiver round trip", floor(receiver, args.leads))]
     client = httpx.Client(base_url=server.url, auth=(key, ""), timeout=30)
     try:
