@@ -243,7 +243,9 @@ def test_a_killed_child_is_restarted_and_loses_nothing(
         assert alive(second) and not alive(first)
         assert "background.died" in (tmp_path / "serve.log").read_text()
         # A SIGKILLed serve runs no shutdown hook: the child notices its parent is gone.
+        folder = wake_socket(second).parent
         server.kill()
         gone(second, "the background process outlived a killed serve")
+        assert not folder.exists(), "the child left serve's runtime folder behind"
     finally:
         server.stop()

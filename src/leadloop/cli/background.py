@@ -6,8 +6,11 @@ own (another host, another container) beside `serve` with `LEADLOOP_PROFILE_WORK
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import threading
+from pathlib import Path
 
 import typer
 
@@ -38,3 +41,7 @@ def background(
         if parent_pid is None:
             console.print("background loop running; Ctrl-C stops it")
         loop.run(stop, parent_pid=parent_pid)
+    if parent_pid is not None and wake_socket:
+        # serve made that folder for our socket alone; a SIGKILLed serve cannot remove it.
+        with contextlib.suppress(OSError):
+            os.rmdir(Path(wake_socket).parent)
