@@ -1,10 +1,13 @@
 """Hand-off latency: HTTP ingest of a qualifying event -> signed webhook received.
 
     .venv/bin/python bench/handoff.py [--leads 200] [--rate 20] [--postgres URL] [--seed 7]
+        [--server-env LEADLOOP_PROFILE_WORKER=thread]
 
-Runs `leadloop serve` (tracking API, group-commit writer, background profile worker with the
-real-time sales-ready listener, and the in-process delivery worker: the embedded setup) and
-a verifying webhook receiver in this process. Phases:
+Runs `leadloop serve` as it starts by default (tracking API and group-commit writer in the
+HTTP process; the profile worker with the real-time sales-ready listener and the delivery
+worker in its background process, woken after every commit; `--server-env
+LEADLOOP_PROFILE_WORKER=thread` runs both in the HTTP process, the old embedded setup) and a
+verifying webhook receiver in this process. Phases:
 
 - the receiver's own round trip (reference floor);
 - commit -> webhook: hot leads handed off straight through `hand_off` (the delivery half);
@@ -170,7 +173,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="Hand-offs per second.")
     parser.add_argument("--postgres", default=None, help="PostgreSQL URL instead of SQLite.")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--server-env", action="append", default=[], metavar="NAME=VALUE",
+        help="Extra environment for `leadloop serve` (repeatable).",
+    )  # fmt: skip
     args = parser.parse_args()
+    server_env = dict(item.split("=", 1) for item in args.server_env)
+    load_start = os.getloadavg()
     random.seed(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="ll-handoff-"))
     url = args.postgres or f"sqlite:///{tmp / 'bench.db'}"
@@ -189,7 +198,11 @@ def main() -> None:
         container.rulebook.approve(ws, 1, email)
     from e2e_helpers import LiveServer
 
-    server = LiveServer(url, tmp / "serve.log", env={"LEADLOOP_LOG_LEVEL": "WARNING"}).start()
+    env = {"LEADLOOP_LOG_LEVEL": "WARNING", **server_env}
+    server = LiveServer(url, tmp / "serve.log", env=env).start()
+    # Warm-up: the first hand-off is delivered only once the delivery worker runs (with
+    # `serve`'s default, in its background process, which starts after the HTTP process).
+    handoffs(container, ws, receiver, 1, args.rate)
     results = [summary("reference: receiver round trip", floor(receiver, args.leads))]
     client = httpx.Client(base_url=server.url, auth=(key, ""), timeout=30)
     try:
@@ -219,7 +232,8 @@ def main() -> None:
         container.close()
     store = "postgresql" if args.postgres else "sqlite"
     print(f"store={store} leads={args.leads} rate={args.rate}/s cpus={os.cpu_count()} "
-          f"poll_s={container.settings.outbox_poll_s} loadavg={os.getloadavg()}")  # fmt: skip
+          f"poll_s={container.settings.outbox_poll_s} server_env={server_env} "
+          f"loadavg start={load_start} end={os.getloadavg()}")  # fmt: skip
     for row in results:
         print(json.dumps(row))
 

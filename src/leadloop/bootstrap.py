@@ -19,7 +19,9 @@ from leadloop.domain.crm_mapping import FieldMapping, StageMap
 from leadloop.domain.delivery import RetryPolicy
 from leadloop.domain.profile import ProfileConfig
 from leadloop.domain.qualification import FactsSource
+from leadloop.services.background import WakeSender
 from leadloop.services.handoff.config import HandOffConfig, SmtpConfig
+from leadloop.services.handoff.wakeup import OUTBOX_BELL
 from leadloop.services.handoff.worker import DeliveryWorker
 from leadloop.services.leads import LeadService
 from leadloop.services.profile_facts import SqlProfileFacts
@@ -72,6 +74,7 @@ class Container:
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
     _profile_worker: ProfileWorker | None = field(default=None, repr=False)
     _profile_updater: ProfileUpdater | None = field(default=None, repr=False)
+    _wake: WakeSender | None = field(default=None, repr=False)
 
     @property
     def writer(self) -> GroupCommitWriter:
@@ -83,8 +86,15 @@ class Container:
                 max_group_messages=self.settings.ingest_group_max_messages,
             )
             self._writer.start()
-            if self.settings.profile_worker:
+            mode = self.settings.profile_worker
+            if mode == "thread":
                 self._writer.add_commit_listener(self.profile_worker.notify)
+            elif mode == "process" and self.settings.background_socket:
+                # The background process folds and delivers: wake it after each commit, and
+                # forward this process's outbox rings (admin replay) to its delivery worker.
+                self._wake = WakeSender(self.settings.background_socket)
+                self._writer.add_commit_listener(self._wake.workspaces)
+                OUTBOX_BELL.add_forwarder(self._wake.outbox)
         return self._writer
 
     @property
@@ -150,6 +160,10 @@ class Container:
         if self._writer is not None:
             self._writer.stop()
             self._writer = None
+        if self._wake is not None:
+            OUTBOX_BELL.remove_forwarder(self._wake.outbox)
+            self._wake.close()
+            self._wake = None
         self.engine.dispose()
 
 

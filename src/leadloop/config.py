@@ -191,8 +191,19 @@ class Settings(BaseSettings):
         default=3, description="Distinct sections (over all visits) that make a deep read."
     )
     depth_read_visits: int = Field(default=3, description="Visits to one asset that make a read.")
-    profile_worker: bool = Field(
-        default=True, description="Run the profile updater in a background thread of the server."
+    profile_worker: Literal["thread", "process", "off"] = Field(
+        default="thread",
+        description="Where the profile updater (and with it the real-time qualification) "
+        "runs: `thread` in the process that ingests (the embedded container), `process` in "
+        "a separate background process that the ingesting processes wake after each commit "
+        "(`leadloop serve` starts and supervises it; its default unless this is set), `off` "
+        "nowhere here (run `leadloop background` elsewhere). `true`/`false` mean thread/off.",
+    )
+    background_socket: str | None = Field(
+        default=None,
+        description="Unix datagram socket of the background process: after each group commit "
+        "the ingesting processes send it the workspaces with new events (`leadloop serve` "
+        "sets it for its own child). A lost wake costs one poll.",
     )
     profile_poll_seconds: float = Field(
         default=2.0,
@@ -221,6 +232,21 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{item!r} is not an IP address or network (e.g. 10.0.0.0/8)"
                 ) from None
+        return value
+
+    @field_validator("profile_worker", mode="before")
+    @classmethod
+    def _profile_worker_compat(cls, value: object) -> object:
+        """The setting was a boolean before it named a place: keep `true`/`false` working."""
+        if isinstance(value, bool):
+            return "thread" if value else "off"
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in {"true", "1", "yes", "on"}:
+                return "thread"
+            if lowered in {"false", "0", "no"}:
+                return "off"
+            return lowered
         return value
 
     @field_validator("database_url")

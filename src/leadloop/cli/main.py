@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from leadloop.cli import (
+    background,
     content,
     costs,
     crm,
@@ -45,6 +46,7 @@ app.add_typer(costs.app, name="costs")
 app.add_typer(report.app, name="report")
 app.add_typer(export.app, name="export")
 app.command("serve")(serve.serve)
+app.command("background")(background.background)
 app.command("simulate")(simulate.simulate)
 app.command("demo")(demo.demo)
 handoff.register(app)

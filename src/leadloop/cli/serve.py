@@ -1,18 +1,46 @@
-"""`leadloop serve`: the API (tracking + admin) under uvicorn."""
+"""`leadloop serve`: the API (tracking + admin) under uvicorn, and its background process.
+
+By default (``LEADLOOP_PROFILE_WORKER`` unset, or ``process``) the profile updater and the
+hand-off delivery worker run in one supervised child (`leadloop background`), woken after
+every group commit through a Unix datagram socket, so folding events does not share the GIL
+with ingest. ``thread`` keeps the old embedded setup (both in threads of this process; with
+``--workers N`` the profile worker runs in every app process); ``off`` runs neither here.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from types import FrameType
+from typing import Literal
 
 import typer
 import uvicorn
 
 from leadloop.bootstrap import bootstrap
 from leadloop.cli.context import DatabaseOption, console
+from leadloop.cli.supervisor import Supervisor
 from leadloop.config import Settings
 from leadloop.logging import configure_logging
 from leadloop.services.handoff.worker import start_in_thread
 from leadloop.store.migrate import upgrade
+
+Mode = Literal["thread", "process", "off"]
+
+
+def resolve_mode(settings: Settings) -> Mode:
+    """`serve`'s default is ``process``; an explicit setting (environment, .env) wins."""
+    return settings.profile_worker if "profile_worker" in settings.model_fields_set else "process"
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    """uvicorn re-raises the signal it shut down for: make SIGTERM unwind like Ctrl-C, so the
+    ``finally`` below stops the background process."""
+    raise SystemExit(128 + signum)
 
 
 def serve(
@@ -22,7 +50,9 @@ def serve(
         1, min=1, help="Worker processes; each has its own group-commit writer."
     ),
     delivery: bool = typer.Option(
-        True, help="Also run the hand-off delivery worker in this process (embedded setup)."
+        True,
+        help="Also run the hand-off delivery worker (in the background process, or in "
+        "this process with LEADLOOP_PROFILE_WORKER=thread).",
     ),
     database_url: str | None = DatabaseOption,
 ) -> None:
@@ -36,9 +66,29 @@ def serve(
     container.close()
     host = host or settings.host
     port = port or settings.port
+    mode = resolve_mode(settings)
     console.print(f"Leadloop API on [bold]http://{host}:{port}[/]  docs: http://{host}:{port}/docs")
-    background = bootstrap(settings) if delivery else None
-    thread, stop = start_in_thread(background.delivery_worker()) if background else (None, None)
+    os.environ["LEADLOOP_PROFILE_WORKER"] = mode  # the app processes read their settings anew
+    runtime_dir: Path | None = None
+    supervisor: Supervisor | None = None
+    background = None
+    thread = stop = None
+    if mode == "process":
+        runtime_dir = Path(tempfile.mkdtemp(prefix=f"ll-serve-{os.getpid()}-"))
+        if len(str(runtime_dir)) > 90:  # a Unix socket path has at most 107 bytes
+            runtime_dir.rmdir()
+            runtime_dir = Path(tempfile.mkdtemp(prefix=f"ll-serve-{os.getpid()}-", dir="/tmp"))
+        wake = str(runtime_dir / "wake.sock")
+        os.environ["LEADLOOP_BACKGROUND_SOCKET"] = wake
+        argv = [sys.executable, "-m", "leadloop.cli.main", "background",
+                "--wake-socket", wake, "--parent-pid", str(os.getpid())]  # fmt: skip
+        if not delivery:
+            argv.append("--no-delivery")
+        supervisor = Supervisor(argv, dict(os.environ)).start()
+    elif delivery:
+        background = bootstrap(settings)
+        thread, stop = start_in_thread(background.delivery_worker())
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(
             "leadloop.api.app:create_app_from_env",
@@ -49,6 +99,11 @@ def serve(
             log_level="warning",
         )
     finally:
+        signal.signal(signal.SIGTERM, previous)
+        if supervisor is not None:
+            supervisor.stop()
+        if runtime_dir is not None:
+            shutil.rmtree(runtime_dir, ignore_errors=True)
         if thread is not None and stop is not None and background is not None:
             stop.set()
             thread.join(timeout=10)
