@@ -138,6 +138,8 @@ class Container:
                 self.profile_config,
                 batch_events=self.settings.profile_batch_events,
                 max_batch_events=self.settings.profile_max_batch_events,
+                sqlite_yield=self.settings.profile_sqlite_yield,
+                sqlite_max_batch_events=self.settings.profile_sqlite_max_batch_events,
             )
             if self.settings.realtime_qualify:
                 self._profile_updater.add_listener(self.sales_ready.on_profiles_changed)

@@ -196,7 +196,8 @@ class Settings(BaseSettings):
         description="Where the profile updater (and with it the real-time qualification) "
         "runs: `thread` in the process that ingests (the embedded container), `process` in "
         "a separate background process that the ingesting processes wake after each commit "
-        "(`leadloop serve` starts and supervises it; its default unless this is set), `off` "
+        "(`leadloop serve` starts and supervises it; its default on PostgreSQL unless this "
+        "is set), `off` "
         "nowhere here (run `leadloop background` elsewhere). `true`/`false` mean thread/off.",
     )
     background_socket: str | None = Field(
@@ -220,6 +221,20 @@ class Settings(BaseSettings):
         description="Most events one profile transaction folds while a backlog exists: each "
         "full batch doubles the next one up to this, so the updater catches up instead of "
         "falling further behind a fast ingest (fewer refreshes of the same contacts).",
+    )
+
+    profile_sqlite_max_batch_events: int = Field(
+        default=4000,
+        ge=1,
+        description="On SQLite, the most events one profile transaction folds (it holds the "
+        "store's one write lock: the ingest writer waits for as long as it runs).",
+    )
+    profile_sqlite_yield: float = Field(
+        default=0.5,
+        ge=0,
+        description="On SQLite, while the server folds a backlog, the pause after each profile "
+        "transaction as a share of its duration, so the ingest writer gets the write lock "
+        "between batches (0: no pause).",
     )
 
     @field_validator("trusted_proxies")

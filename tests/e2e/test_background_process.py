@@ -37,6 +37,7 @@ qualify_when:
 """
 
 SLOW_POLLS = {
+    "LEADLOOP_PROFILE_WORKER": "process",  # serve's default on PostgreSQL, not on SQLite
     "LEADLOOP_PROFILE_POLL_SECONDS": "30",
     "LEADLOOP_OUTBOX_POLL_S": "30",
     "LEADLOOP_WEBHOOK_TIMEOUT_S": "2",

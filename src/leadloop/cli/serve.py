@@ -1,10 +1,15 @@
 """`leadloop serve`: the API (tracking + admin) under uvicorn, and its background process.
 
-By default (``LEADLOOP_PROFILE_WORKER`` unset, or ``process``) the profile updater and the
-hand-off delivery worker run in one supervised child (`leadloop background`), woken after
+With ``LEADLOOP_PROFILE_WORKER=process`` (the default on PostgreSQL) the profile updater and
+the hand-off delivery worker run in one supervised child (`leadloop background`), woken after
 every group commit through a Unix datagram socket, so folding events does not share the GIL
-with ingest. ``thread`` keeps the old embedded setup (both in threads of this process; with
+with ingest. ``thread`` (the default on SQLite) runs both in threads of this process (with
 ``--workers N`` the profile worker runs in every app process); ``off`` runs neither here.
+
+Why the defaults differ (bench/RESULTS.md, 2026-12-02): on PostgreSQL the child halved the
+ingest → webhook p99 under load; on SQLite every profile transaction holds the store's one
+write lock whichever process runs it, and on the 2-core reference machine the thread gave
+the same or more requests/s and a lower paced p99 than the child.
 """
 
 from __future__ import annotations
@@ -33,8 +38,11 @@ Mode = Literal["thread", "process", "off"]
 
 
 def resolve_mode(settings: Settings) -> Mode:
-    """`serve`'s default is ``process``; an explicit setting (environment, .env) wins."""
-    return settings.profile_worker if "profile_worker" in settings.model_fields_set else "process"
+    """`serve`'s default: ``process`` on PostgreSQL, ``thread`` on SQLite; an explicit
+    setting (environment, .env) wins."""
+    if "profile_worker" in settings.model_fields_set:
+        return settings.profile_worker
+    return "thread" if settings.is_sqlite else "process"
 
 
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:

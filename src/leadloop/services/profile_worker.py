@@ -58,7 +58,7 @@ class ProfileWorker:
                 dirty, self._dirty = self._dirty, set()
             try:
                 for ws in sorted(dirty) if woken and dirty else self.updater.workspaces():
-                    self.updater.catch_up(ws)
+                    self.updater.catch_up(ws, stop=self._stop)
             except Exception as exc:  # keep serving; the next pass retries
                 logger.error("profiles.update_failed", extra={"fields": {"error": str(exc)[:200]}})
                 with self._lock:

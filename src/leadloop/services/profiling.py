@@ -15,6 +15,7 @@ prefix of the workspace's ids and never skips an id that commits later.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from leadloop.domain.consumption import (
 from leadloop.domain.content import ContentItem, url_key
 from leadloop.domain.profile import ProfileConfig, build_profile
 from leadloop.store.content import read_content_items
+from leadloop.store.engine import is_sqlite
 from leadloop.store.profile_reads import contact_states
 from leadloop.store.profile_state import EventRow, ProfileRow
 from leadloop.store.profile_state_pg import profile_state_store
@@ -121,12 +123,19 @@ class ProfileUpdater:
         *,
         batch_events: int = 2000,
         max_batch_events: int | None = None,
+        sqlite_yield: float = 0.0,
+        sqlite_max_batch_events: int | None = None,
     ) -> None:
         self.engine = engine
         self.config = config
         self.batch_events = batch_events
         self.max_batch_events = max(batch_events, max_batch_events or batch_events)
         self.store = profile_state_store(engine)
+        self.sqlite = is_sqlite(engine)
+        self.yield_share = sqlite_yield if self.sqlite else 0.0
+        if self.sqlite and sqlite_max_batch_events:
+            self.max_batch_events = max(batch_events, min(self.max_batch_events,
+                                                          sqlite_max_batch_events))  # fmt: skip
         self._listeners: list[Callable[[int, Sequence[int]], None]] = []
 
     def add_listener(self, listener: Callable[[int, Sequence[int]], None]) -> None:
@@ -198,8 +207,9 @@ class ProfileUpdater:
         progress: Callable[[UpdateReport], None] | None = None,
         *,
         batch_events: int | None = None,
+        stop: threading.Event | None = None,
     ) -> UpdateReport:
-        """Fold every event after the cursor; returns the totals.
+        """Fold every event after the cursor (or until ``stop`` is set); returns the totals.
 
         Larger batches refresh each contact less often (a bulk catch-up from the CLI); the
         server starts with short transactions beside the ingest writer, and while batches
@@ -225,6 +235,12 @@ class ProfileUpdater:
             if report.events < limit:
                 break  # that was all there was; later commits notify the worker again
             limit = min(cap, 2 * limit)
+            # The server's worker (it passes ``stop``) leaves SQLite's one write lock free
+            # after each batch of a backlog: a waiting writer polls for it (up to 100 ms
+            # apart), so back-to-back batches would starve the ingest writer for as long as
+            # the backlog lasts. A catch-up from the command line runs at full speed.
+            if stop is not None and stop.wait(report.seconds * self.yield_share):
+                break
         total = UpdateReport(n_events, n_obs, n_contacts, cursor, time.perf_counter() - started)
         if n_events:
             logger.info(
