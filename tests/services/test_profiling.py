@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -197,5 +198,66 @@ def test_the_worker_polls_for_events_other_processes_wrote(store) -> None:  # ty
                 break
             time.sleep(0.02)
         assert found is not None and worker.passes > 0
+    finally:
+        container.close()
+
+
+class _Waits(threading.Event):
+    """A stop event that records how long the updater left the store alone."""
+
+    def __init__(self, stop_after: int | None = None) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+        self.stop_after = stop_after
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(float(timeout or 0.0))
+        if self.stop_after is not None and len(self.waits) >= self.stop_after:
+            self.set()
+        return self.is_set()
+
+
+def _backlog(site: Site, visitors: int) -> None:
+    site.write(*[page(T0 + timedelta(seconds=i), {"anonymousId": f"v{i}"}, "vb-1")
+                 for i in range(visitors)])  # fmt: skip
+
+
+def test_the_server_worker_leaves_sqlite_s_write_lock_free_between_backlog_batches(
+    store,  # type: ignore[no-untyped-def]
+) -> None:
+    container = store.container(profile_batch_events=10, profile_max_batch_events=100,
+                                profile_sqlite_max_batch_events=20)  # fmt: skip
+    try:
+        site = Site.create(container)
+        _backlog(site, 95)
+        updater = container.profile_updater
+        waits = _Waits()
+        done = updater.catch_up(site.workspace_id, stop=waits)
+        assert done.events == 95
+        if store.url.startswith("sqlite"):
+            # Batches of 10, then 20 (the SQLite cap): 10+20+20+20+20, 5 left. A pause of
+            # half its time after every full batch but the last partial one.
+            assert updater.max_batch_events == 20
+            assert len(waits.waits) == 5 and all(w > 0 for w in waits.waits)
+        else:
+            # PostgreSQL locks rows, not the store: no pause, batches grow to 100.
+            assert updater.max_batch_events == 100
+            assert waits.waits == [0.0, 0.0, 0.0]  # 10, 20, 40 full; 25 left
+        # The command line's catch-up (no stop event) never pauses and folds as much.
+        _backlog(site, 30)
+        assert updater.catch_up(site.workspace_id).events == 30
+    finally:
+        container.close()
+
+
+def test_stopping_the_worker_ends_a_catch_up_between_batches(store) -> None:  # type: ignore[no-untyped-def]
+    container = store.container(profile_batch_events=10, profile_max_batch_events=10)
+    try:
+        site = Site.create(container)
+        _backlog(site, 100)
+        first = container.profile_updater.catch_up(site.workspace_id, stop=_Waits(stop_after=2))
+        assert first.events == 20  # two batches, then it saw the stop
+        rest = container.profile_updater.catch_up(site.workspace_id)
+        assert rest.events == 80  # nothing lost, nothing folded twice
     finally:
         container.close()

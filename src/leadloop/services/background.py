@@ -2,8 +2,9 @@
 woken across processes.
 
 ``leadloop serve`` (``LEADLOOP_PROFILE_WORKER=process``, its default on PostgreSQL) keeps
-ingest and the admin API in its HTTP process(es) and runs :class:`Background` in one supervised child
-(``leadloop background``), so folding events no longer shares the GIL with ingest. Both loops
+ingest and the admin API in its HTTP process(es) and runs :class:`Background` in one
+supervised child (``leadloop background``), so folding events no longer shares the GIL with
+ingest. Both loops
 share that child on purpose: the qualification that commits a hand-off rings
 :data:`~leadloop.services.handoff.wakeup.OUTBOX_BELL` there, and delivery claims at once.
 
