@@ -1,7 +1,7 @@
 """Ingest benchmarks: HTTP tracking API and bulk import, each beside a same-run reference.
 
     .venv/bin/python bench/ingest.py [--http-seconds 10] [--events 1000000] [--skip-http]
-        [--skip-import] [--skip-workers] [--no-postgres]
+        [--skip-import] [--skip-workers] [--no-postgres] [--no-sqlite]
 
 HTTP: `wrk` (Debian package) posts 100-message batches (~40 KB) to Leadloop and to a bare
 FastAPI endpoint that parses and discards (the ceiling); server CPU is read from /proc and
@@ -321,7 +321,8 @@ def pg_bench_url() -> str | None:
     try:
         import psycopg
 
-        schema = f"bench_{os.getpid()}"
+        tag = os.environ.get("LEADLOOP_BENCH_TAG", "")  # whose run: keeps schemas apart
+        schema = f"bench_{tag}{os.getpid()}"
         with psycopg.connect(base.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -331,12 +332,15 @@ def pg_bench_url() -> str | None:
     return f"{base}?options=-csearch_path%3D{schema}"
 
 
-def import_bench(tmp: Path, events: int, contacts: int, postgres: bool) -> dict[str, object]:
+def import_bench(
+    tmp: Path, events: int, contacts: int, postgres: bool, sqlite: bool = True
+) -> dict[str, object]:
     path = world(tmp, events, contacts)
     rows = reference_rows(path, min(events, 500_000))
     results: dict[str, object] = {"file_lines": sum(1 for _ in path.open("rb"))}
-    results["sqlite_raw_rows_per_s"] = sqlite_raw_rate(tmp, rows)
-    results["sqlite_import"] = leadloop_import(f"sqlite:///{tmp}/import.db", path)
+    if sqlite:
+        results["sqlite_raw_rows_per_s"] = sqlite_raw_rate(tmp, rows)
+        results["sqlite_import"] = leadloop_import(f"sqlite:///{tmp}/import.db", path)
     if postgres:
         url = pg_bench_url()
         if url is not None:
@@ -348,7 +352,9 @@ def import_bench(tmp: Path, events: int, contacts: int, postgres: bool) -> dict[
 def print_import(res: dict[str, object]) -> None:
     print(f"{'bulk import (' + str(res['file_lines']) + ' lines)':44s} {'rows/s':>9s} "
           f"{'of ref':>7s} {'peak RSS':>9s}")  # fmt: skip
-    pairs = [("sqlite", "sqlite_raw_rows_per_s", "raw executemany, no index")]
+    pairs = []
+    if "sqlite_import" in res:
+        pairs.append(("sqlite", "sqlite_raw_rows_per_s", "raw executemany, no index"))
     if "pg_import" in res:
         pairs.append(("pg", "pg_raw_copy_rows_per_s", "raw COPY, no dedup"))
     for prefix, ref_key, ref_name in pairs:
@@ -373,6 +379,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="Events to import.")
     parser.add_argument("--contacts", type=int, default=50_000, help="Contacts in the world.")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only.")
+    parser.add_argument("--no-sqlite", action="store_true", help="Import: PostgreSQL only.")
     args = parser.parse_args()
     if not args.skip_http and shutil.which("wrk") is None:
         sys.exit("wrk is not installed: `apt-get install wrk` (make bench does it)")
@@ -390,7 +397,9 @@ def main() -> None:
                       f"{100 * r['rps'] / ceiling:6.0f}%")  # fmt: skip
             print("JSON", json.dumps({"http": res}))
         if not args.skip_import:
-            imp = import_bench(Path(tmp), args.events, args.contacts, not args.no_postgres)
+            imp = import_bench(
+                Path(tmp), args.events, args.contacts, not args.no_postgres, not args.no_sqlite
+            )
             print_import(imp)
             print("JSON", json.dumps({"import": imp}))
 

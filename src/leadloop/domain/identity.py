@@ -83,6 +83,12 @@ def _keys(m: Message) -> list[tuple[str, str]]:
     return keys
 
 
+def _group_domain(m: Message) -> str | None:
+    """The company domain a group call names, from its ``domain`` or ``website`` trait."""
+    traits = m.traits
+    return domain_from_website(traits.get("domain")) or domain_from_website(traits.get("website"))
+
+
 def _person_traits(m: Message) -> dict[str, object]:
     """An identify's traits: the message's own over those in ``context.traits``."""
     return {**m.context.get("traits", {}), **m.traits}
@@ -145,6 +151,7 @@ class IdentityResolver:
         ids: set[int] = set()
         emails: set[str] = set()
         groups: set[str] = set()
+        group_domains: set[str] = set()
         for m in messages:
             if m.type in _PLAIN:
                 if m.anonymous_id is None or m.user_id is None:
@@ -162,8 +169,12 @@ class IdentityResolver:
                     emails.add(email)
             elif m.group_id is not None:
                 groups.add(m.group_id)
+                if m.type == "group":
+                    domain = _group_domain(m)
+                    if domain is not None:
+                        group_domains.add(domain)
         if ids or emails or groups:
-            domains = {d for d in map(company_domain, emails) if d is not None}
+            domains = {d for d in map(company_domain, emails) if d is not None} | group_domains
             self.repo.preload(sorted(ids), sorted(emails), sorted(domains), sorted(groups))
 
     def _find(self, kind: str, value: str) -> int | None:
@@ -267,11 +278,7 @@ class IdentityResolver:
 
     def _group(self, identity_id: int, message: Message) -> None:
         assert message.group_id is not None
-        traits = message.traits
-        name = plausible_name(traits.get("name"))
-        domain = domain_from_website(traits.get("domain")) or domain_from_website(
-            traits.get("website")
-        )
-        account = self.repo.account_for_group(message.group_id, name, domain)
+        name = plausible_name(message.traits.get("name"))
+        account = self.repo.account_for_group(message.group_id, name, _group_domain(message))
         person = self.repo.contact_of(identity_id)
         self.repo.set_account(person.id, account, override=True)

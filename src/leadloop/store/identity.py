@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 
 from leadloop.domain.identity import ContactRef
 from leadloop.store.engine import db_time, utcnow
 from leadloop.store.identity_cache import ContactRow, UnitCache
-from leadloop.store.tables import accounts, contacts, identities
+from leadloop.store.tables import contacts
 
 _LOOKUP_CHUNK = 500
 _ID_BLOCK = 64
@@ -19,6 +19,7 @@ _COPY_ROWS = 50
 """From this many new rows on, PostgreSQL inserts go through COPY."""
 _CONTACT_COLUMNS = "id, workspace_id, status, created_at, updated_at"
 _IDENTITY_COLUMNS = "id, workspace_id, kind, value, contact_id, created_at"
+_ACCOUNT_COLUMNS = "id, workspace_id, domain, group_id, name, created_at, updated_at"
 
 _PATCH = (
     "UPDATE contacts SET status = COALESCE(?, status), email = COALESCE(?, email), "
@@ -28,6 +29,22 @@ _PATCH = (
 )
 """Every contact change identity effects make, as one statement shape, so a unit's changes
 go to the database as one ``executemany`` (one round trip on PostgreSQL)."""
+
+# A merge, as four queued statements (the loser's fields are read by the database, so a
+# merge needs no round trip of its own). Same effect, in the same order, as reading both
+# rows and writing the survivor's fields in Python: ``COALESCE(NULLIF(x, ''), y)`` is
+# Python's ``x or y`` for text and NULL.
+_MOVE_IDENTITIES = "UPDATE identities SET contact_id = ? WHERE contact_id = ?"
+_REPOINT_LOSERS = "UPDATE contacts SET merged_into_id = ?, updated_at = ? WHERE merged_into_id = ?"
+_RETIRE = "UPDATE contacts SET merged_into_id = ?, email = NULL, updated_at = ? WHERE id = ?"
+_SURVIVE = (
+    "UPDATE contacts SET email = ?, "
+    "name = COALESCE(NULLIF(name, ''), (SELECT l.name FROM contacts l WHERE l.id = ?)), "
+    "persona = COALESCE(NULLIF(persona, ''), (SELECT l.persona FROM contacts l WHERE l.id = ?)), "
+    "crm_id = COALESCE(NULLIF(crm_id, ''), (SELECT l.crm_id FROM contacts l WHERE l.id = ?)), "
+    "account_id = ?, topics_json = ?, status = ?, updated_at = ? WHERE id = ?"
+)
+_ACCOUNT_GROUP = "UPDATE accounts SET group_id = ?, name = ?, updated_at = ? WHERE id = ?"
 
 
 def _chunks(values: list[Any]) -> list[list[Any]]:
@@ -51,9 +68,12 @@ class SqlIdentityRepository:
         self._mark = "?" if conn.dialect.name == "sqlite" else "%s"
         # The driver's own cursor on the same connection and transaction: single-row
         # statements through SQLAlchemy cost ~10x more than running them.
-        self._cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        raw: Any = conn.connection.dbapi_connection
+        self._raw = raw
+        self._cursor: Any = raw.cursor()
         self.cache = UnitCache()
         self._id_pool: list[int] = getattr(self, "_id_pool", [])
+        self._account_pool: list[int] = getattr(self, "_account_pool", [])
 
     @property
     def _c(self) -> Connection:
@@ -111,14 +131,16 @@ class SqlIdentityRepository:
             )
             for email, cid in self._c.exec_driver_sql(sql, (ws, *chunk)):
                 cache.by_email[str(email)] = int(cid)
-        for chunk in _chunks([d for d in domains if d not in cache.domains]):
+        for chunk in _chunks([d for d in domains if d not in cache.domain_rows]):
             cache.domains.update(dict.fromkeys(chunk))
+            cache.domain_rows.update(dict.fromkeys(chunk))
             sql = (
-                f"SELECT domain, id FROM accounts WHERE workspace_id = {m} "
+                f"SELECT domain, id, name, group_id FROM accounts WHERE workspace_id = {m} "
                 f"AND domain IN ({', '.join([m] * len(chunk))})"
             )
-            for domain, aid in self._c.exec_driver_sql(sql, (ws, *chunk)):
+            for domain, aid, name, group_id in self._c.exec_driver_sql(sql, (ws, *chunk)):
                 cache.domains[str(domain)] = int(aid)
+                cache.domain_rows[str(domain)] = (int(aid), name, group_id is not None)
         for chunk in _chunks([g for g in group_ids if g not in cache.groups]):
             cache.groups.update(dict.fromkeys(chunk))
             sql = (
@@ -129,15 +151,39 @@ class SqlIdentityRepository:
                 cache.groups[str(group_id)] = (int(aid), name)
 
     def flush(self) -> None:
-        """Write the queued identities and contact changes, in order (batched statements)."""
-        new, pending = self.cache.new_identities, self.cache.pending
-        if new:
-            self._insert_many("identities", _IDENTITY_COLUMNS, new)
-            new.clear()
-        if pending:
-            sql = _PATCH if self._mark == "?" else _PATCH.replace("?", self._mark)
-            self._cursor.executemany(sql, pending)
-            pending.clear()
+        """Write what is queued: new identities and accounts, then the changes in order.
+
+        Inserts may go first: no queued change can touch a row inserted after it (changes
+        name live contacts, and new rows point at live contacts only). On PostgreSQL the
+        changes go in one pipeline: one round trip however many statements.
+        """
+        cache = self.cache
+        if cache.new_identities:
+            self._insert_many("identities", _IDENTITY_COLUMNS, cache.new_identities)
+            cache.new_identities.clear()
+        if cache.new_accounts:
+            self._insert_many("accounts", _ACCOUNT_COLUMNS, cache.new_accounts)
+            cache.new_accounts.clear()
+        if cache.ops:
+            self._run_ops(cache.ops)
+            cache.ops.clear()
+
+    def _run_ops(self, ops: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Run queued statements in order, a run of the same statement as one executemany."""
+        runs: list[tuple[str, list[tuple[Any, ...]]]] = []
+        for sql, params in ops:
+            if runs and runs[-1][0] is sql:
+                runs[-1][1].append(params)
+            else:
+                runs.append((sql, [params]))
+        cur = self._cursor
+        if self._mark == "?":
+            for sql, rows in runs:
+                cur.executemany(sql, rows)
+            return
+        with self._raw.pipeline():
+            for sql, rows in runs:
+                cur.executemany(sql.replace("?", "%s"), rows)
 
     def _next_ids(self, table: str, n: int) -> list[int]:
         """Ids for ``n`` new rows. SQLite: the write lock is held, so max+1.. is ours."""
@@ -196,11 +242,6 @@ class SqlIdentityRepository:
         row = cur.fetchone()
         return None if row is None else tuple(row)
 
-    def _run(self, sql: str, *params: object) -> None:
-        if self._mark != "?":
-            sql = sql.replace("?", self._mark)
-        self._cursor.execute(sql, params)
-
     def create_identity(self, kind: str, value: str, contact_id: int) -> int:
         if self._mark != "?":  # PostgreSQL: ids from the sequence, the insert batched
             if not self._id_pool:
@@ -225,6 +266,7 @@ class SqlIdentityRepository:
         cache = self.cache
         cid = cache.identity_contact.get(identity_id)
         if cid is None:
+            self.flush()
             found = self._one("SELECT contact_id FROM identities WHERE id = ?", identity_id)
             assert found is not None, f"identity {identity_id} does not exist"
             cid = cache.identity_contact[identity_id] = int(str(found[0]))
@@ -236,6 +278,7 @@ class SqlIdentityRepository:
         """The cached state of a contact; every contact with queued changes is cached."""
         row = self.cache.rows.get(contact_id)
         if row is None:
+            self.flush()
             found = self._one(
                 "SELECT status, email, topics_json, account_id FROM contacts WHERE id = ?",
                 contact_id,
@@ -288,50 +331,47 @@ class SqlIdentityRepository:
             merged = sorted(set(orjson.loads(str(row.topics or "[]"))) | set(topics))
             row.topics = new_topics = orjson.dumps(merged).decode()
         row.known = True
-        self.cache.pending.append(
-            ("known", new_email, name, new_topics, False, None, None, self._now(), contact_id)
+        self.cache.ops.append(
+            (
+                _PATCH,
+                ("known", new_email, name, new_topics, False, None, None, self._now(), contact_id),
+            )
         )
 
     def merge_contacts(self, loser: int, survivor: int) -> None:
-        """Fold ``loser`` into ``survivor``: identities move, fields fill gaps, nothing is lost."""
-        self.flush()
-        self.cache.merged(loser, survivor)
-        c = self._c
-        lose = c.execute(select(contacts).where(contacts.c.id == loser)).one()
-        keep = c.execute(select(contacts).where(contacts.c.id == survivor)).one()
-        now = utcnow()
-        c.execute(
-            update(identities).where(identities.c.contact_id == loser).values(contact_id=survivor)
-        )
-        c.execute(
-            update(contacts)
-            .where(contacts.c.merged_into_id == loser)
-            .values(merged_into_id=survivor, updated_at=now)
-        )
-        c.execute(
-            update(contacts)
-            .where(contacts.c.id == loser)
-            .values(merged_into_id=survivor, email=None, updated_at=now)
-        )
+        """Fold ``loser`` into ``survivor``: identities move, fields fill gaps, nothing is lost.
+
+        Queued, not run: the survivor's new state comes from the two cached rows, which
+        hold every queued change, so later reads need no round trip either.
+        """
+        lose, keep = self._row(loser), self._row(survivor)
         topics = sorted(
-            set(orjson.loads(keep.topics_json or "[]"))
-            | set(orjson.loads(lose.topics_json or "[]"))
+            set(orjson.loads(str(keep.topics or "[]")))
+            | set(orjson.loads(str(lose.topics or "[]")))
         )
-        known = keep.status == "known" or lose.status == "known"
-        c.execute(
-            update(contacts)
-            .where(contacts.c.id == survivor)
-            .values(
-                email=keep.email or lose.email,
-                name=keep.name or lose.name,
-                account_id=keep.account_id or lose.account_id,
-                persona=keep.persona or lose.persona,
-                crm_id=keep.crm_id or lose.crm_id,
-                topics_json=orjson.dumps(topics).decode() if topics else None,
-                status="known" if known else "anonymous",
-                updated_at=now,
+        row = ContactRow(
+            keep.known or lose.known,
+            keep.email or lose.email,
+            orjson.dumps(topics).decode() if topics else None,
+            keep.account or lose.account,
+        )
+        now = self._now()
+        self.cache.ops.extend(
+            (
+                (_MOVE_IDENTITIES, (survivor, loser)),
+                (_REPOINT_LOSERS, (survivor, now, loser)),
+                (_RETIRE, (survivor, now, loser)),
+                (
+                    _SURVIVE,
+                    (
+                        row.email, loser, loser, loser, row.account, row.topics,
+                        "known" if row.known else "anonymous", now, survivor,
+                    ),
+                ),
             )
-        )
+        )  # fmt: skip
+        freed = lose.email if lose.email is not None and lose.email != row.email else None
+        self.cache.merged(loser, survivor, row, freed)
 
     def account_for_domain(self, domain: str) -> int:
         domains = self.cache.domains
@@ -340,6 +380,7 @@ class SqlIdentityRepository:
             return hit
         if domain in domains:  # preloaded: no account has it
             return self._new_account(domain=domain, group_id=None, name=None)
+        self.flush()
         row = self._one(
             "SELECT id FROM accounts WHERE workspace_id = ? AND domain = ?",
             self.workspace_id, domain,
@@ -350,54 +391,74 @@ class SqlIdentityRepository:
         return self._new_account(domain=domain, group_id=None, name=None)
 
     def account_for_group(self, group_id: str, name: str | None, domain: str | None) -> int:
-        ws, groups = self.workspace_id, self.cache.groups
+        cache = self.cache
+        groups = cache.groups
         row = groups[group_id] if group_id in groups else self._group_row(group_id)
         adopt = row is None  # an account known by its domain gets the group id
         if row is None and domain is not None:
-            row = self._one(
-                "SELECT id, name FROM accounts WHERE workspace_id = ? AND domain = ? "
-                "AND group_id IS NULL",
-                ws, domain,
-            )  # fmt: skip
+            by_domain = self._domain_row(domain)
+            if by_domain is not None and not by_domain[2]:
+                row = by_domain[:2]
         if row is None:
-            taken = domain is not None and self._one(
-                "SELECT id FROM accounts WHERE workspace_id = ? AND domain = ?", ws, domain
-            )
+            taken = domain is not None and self._domain_row(domain) is not None
             own = None if taken else domain
             account_id = self._new_account(domain=own, group_id=group_id, name=name)
             groups[group_id] = (account_id, name or own)
             return account_id
         account_id, old_name = int(str(row[0])), row[1]
         if adopt or (name and name != old_name):
-            self._run(
-                "UPDATE accounts SET group_id = ?, name = ?, updated_at = ? WHERE id = ?",
-                group_id, name or old_name, self._now(), account_id,
-            )  # fmt: skip
+            cache.ops.append(
+                (_ACCOUNT_GROUP, (group_id, name or old_name, self._now(), account_id))
+            )
+            if adopt:
+                assert domain is not None
+                cache.domain_rows[domain] = (account_id, name or old_name, True)
         groups[group_id] = (account_id, name or old_name)
         return account_id
 
     def _group_row(self, group_id: str) -> tuple[Any, ...] | None:
+        self.flush()
         return self._one(
             "SELECT id, name FROM accounts WHERE workspace_id = ? AND group_id = ?",
             self.workspace_id, group_id,
         )  # fmt: skip
 
+    def _domain_row(self, domain: str) -> tuple[int, Any, bool] | None:
+        """(id, name, has a group id) of the account with this domain, if one has it."""
+        rows = self.cache.domain_rows
+        if domain in rows:
+            return rows[domain]
+        self.flush()
+        found = self._one(
+            "SELECT id, name, group_id FROM accounts WHERE workspace_id = ? AND domain = ?",
+            self.workspace_id, domain,
+        )  # fmt: skip
+        row = None if found is None else (int(str(found[0])), found[1], found[2] is not None)
+        rows[domain] = row
+        return row
+
     def _new_account(self, *, domain: str | None, group_id: str | None, name: str | None) -> int:
-        now = utcnow()
-        result = self._c.execute(
-            accounts.insert().values(
-                workspace_id=self.workspace_id,
-                domain=domain,
-                group_id=group_id,
-                name=name or domain,
-                created_at=now,
-                updated_at=now,
+        """A new account; on PostgreSQL its id comes from the sequence and the insert is
+        queued (flushed before anything reads accounts or points at it)."""
+        now, label, cache = self._now(), name or domain, self.cache
+        if self._mark == "?":
+            row = self._one(
+                "INSERT INTO accounts (workspace_id, domain, group_id, name, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                self.workspace_id, domain, group_id, label, now, now,
+            )  # fmt: skip
+            assert row is not None
+            account_id = int(str(row[0]))
+        else:
+            if not self._account_pool:
+                self._account_pool = self._next_ids("accounts", _ID_BLOCK)[::-1]
+            account_id = self._account_pool.pop()
+            cache.new_accounts.append(
+                (account_id, self.workspace_id, domain, group_id, label, now, now)
             )
-        )
-        assert result.inserted_primary_key is not None
-        account_id = int(result.inserted_primary_key[0])
         if domain is not None:
-            self.cache.domains[domain] = account_id
+            cache.domains[domain] = account_id
+            cache.domain_rows[domain] = (account_id, label, group_id is not None)
         return account_id
 
     def set_account(self, contact_id: int, account_id: int, *, override: bool) -> None:
@@ -405,6 +466,6 @@ class SqlIdentityRepository:
         if row.account == account_id or (not override and row.account is not None):
             return
         row.account = account_id
-        self.cache.pending.append(
-            (None, None, None, None, override, account_id, account_id, None, contact_id)
+        self.cache.ops.append(
+            (_PATCH, (None, None, None, None, override, account_id, account_id, None, contact_id))
         )

@@ -2,9 +2,10 @@
 
 Valid for one transaction only: ingest writers of a workspace are serialised (SQLite
 ``BEGIN IMMEDIATE``, PostgreSQL advisory lock), so inside the transaction the store changes
-only through us. Contact changes are queued here and written in one batched statement
-(:meth:`~leadloop.store.identity.SqlIdentityRepository.flush`) before anything reads them
-back from the database and before commit.
+only through us. Every write identity effects make (new identities and accounts, contact
+changes, merges, account renames) is queued here, in order, and sent in a few batched round
+trips (:meth:`~leadloop.store.identity.SqlIdentityRepository.flush`) before anything reads
+the tables back from the database and before commit.
 """
 
 from __future__ import annotations
@@ -34,9 +35,14 @@ class UnitCache:
     """e-mail domain -> account; ``None``: no account has it yet."""
     groups: dict[str, tuple[int, Any] | None] = field(default_factory=dict)
     """group id -> (account id, name); ``None``: no account has it yet."""
+    domain_rows: dict[str, tuple[int, Any, bool] | None] = field(default_factory=dict)
+    """e-mail domain -> (account id, name, has a group id); ``None``: no account has it."""
     new_identities: list[tuple[Any, ...]] = field(default_factory=list)
+    new_accounts: list[tuple[Any, ...]] = field(default_factory=list)
+    """PostgreSQL: accounts with ids already taken from the sequence, not yet inserted."""
     merged_into: dict[int, int] = field(default_factory=dict)
-    pending: list[tuple[Any, ...]] = field(default_factory=list)
+    ops: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    """Queued ``(statement, parameters)``, run in this order after the inserts above."""
 
     def current(self, contact_id: int) -> int:
         """The live contact a possibly merged-away contact id now stands for."""
@@ -45,11 +51,13 @@ class UnitCache:
             contact_id = merged[contact_id]
         return contact_id
 
-    def merged(self, loser: int, survivor: int) -> None:
-        """Forget what a merge changes; the database is read again for those two."""
+    def merged(self, loser: int, survivor: int, row: ContactRow, freed: Any) -> None:
+        """Record a merge: ``row`` is the survivor's state after it, ``freed`` the e-mail
+        the loser gave up and the survivor did not take (now nobody's), if any."""
         self.merged_into[loser] = survivor
         self.rows.pop(loser, None)
-        self.rows.pop(survivor, None)
-        stale = [e for e, cid in self.by_email.items() if cid in (loser, survivor)]
-        for email in stale:
-            del self.by_email[email]
+        self.rows[survivor] = row
+        if freed is not None:
+            self.by_email[str(freed)] = None
+        if row.email is not None:
+            self.by_email[str(row.email)] = survivor

@@ -4,7 +4,7 @@ transaction, so that a batch is either wholly stored or not acknowledged at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -34,6 +34,12 @@ EVENT_COLUMNS = (
     "workspace_id", "source_id", "dedup_ts", "dedup_hash", "message_id", "identity_id",
     "type", "event", "timestamp", "received_at", "payload_json", "dropped_traits",
 )  # fmt: skip
+
+_EVENT_TYPES = (
+    "int4", "int4", "int8", "int8", "text", "int8", "text", "text", "timestamptz",
+    "timestamptz", "text", "text",
+)  # fmt: skip
+"""PostgreSQL types of ``EVENT_COLUMNS`` for binary COPY (text serves varchar too)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +80,14 @@ def _insert_sql(engine: Engine, table: str, columns: Sequence[str], conflict: bo
 class SqlIngestStore:
     """Writes batches of messages; one instance per process (it caches identity ids)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        repository: Callable[[int], SqlIdentityRepository] = SqlIdentityRepository,
+    ) -> None:
+        """``repository`` makes a workspace's identity repository (tests pass a reference)."""
         self.engine = engine
+        self._repository = repository
         self._sqlite = is_sqlite(engine)
         self._db_time = partial(db_time, engine)
         self._resolvers: dict[int, tuple[IdentityResolver, SqlIdentityRepository]] = {}
@@ -94,7 +106,7 @@ class SqlIngestStore:
     ) -> tuple[IdentityResolver, SqlIdentityRepository]:
         pair = self._resolvers.get(workspace_id)
         if pair is None:
-            repo = SqlIdentityRepository(workspace_id)
+            repo = self._repository(workspace_id)
             pair = (IdentityResolver(repo), repo)
             self._resolvers[workspace_id] = pair
         pair[1].bind(conn)
@@ -179,7 +191,22 @@ class SqlIngestStore:
         keys = {dedup_key(m) for m in messages if m.type in _SIDE_EFFECTS}
         if not keys:
             return set()
-        mark = "?" if is_sqlite(self.engine) else "%s"
+        if not self._sqlite:
+            # One index probe per key, whatever the statistics say: during a bulk import
+            # they lag, and the planner then scanned the source's whole index range once
+            # per chunk (IN lists or a join alike: 0.2-0.45 s per chunk at 200k events,
+            # growing with the table). LIMIT 1 in a LATERAL keeps it a nested loop.
+            ordered = sorted(keys)
+            stored = conn.exec_driver_sql(
+                "SELECT k.ts, k.h FROM unnest(%s::bigint[], %s::bigint[]) AS k(ts, h) "
+                "CROSS JOIN LATERAL (SELECT 1 FROM events e WHERE e.workspace_id = %s "
+                "AND e.source_id = %s AND e.dedup_ts = k.ts AND e.dedup_hash = k.h "
+                "LIMIT 1) AS hit",
+                ([ts for ts, _ in ordered], [h for _, h in ordered], unit.workspace_id,
+                 unit.source_id),
+            )  # fmt: skip
+            return {(int(ts), int(h)) for ts, h in stored}
+        mark = "?"
         found: set[tuple[int, int]] = set()
         ordered = sorted(keys)
         for i in range(0, len(ordered), 500):
@@ -204,9 +231,12 @@ class SqlIngestStore:
         )
         raw: Any = conn.connection.dbapi_connection  # a psycopg 3 connection here
         with raw.cursor() as cur:
-            with cur.copy(f"COPY events_stage ({cols}) FROM STDIN") as copy:
+            # Binary: no text escaping of the JSON payloads, on either side.
+            with cur.copy(f"COPY events_stage ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_EVENT_TYPES)
+                write = copy.write_row
                 for row in rows:
-                    copy.write_row(row)
+                    write(row)
             cur.execute(
                 f"INSERT INTO events ({cols}) SELECT {cols} FROM events_stage "
                 "ON CONFLICT DO NOTHING"

@@ -1,0 +1,460 @@
+"""The row-by-row identity repository as it was before the set-based one (main at 34a7732),
+kept verbatim as the reference the set-based repository must store exactly the same as.
+
+Only the module docstring, this header and the import of its cache (inlined below) differ
+from ``src/leadloop/store/identity.py`` and ``identity_cache.py`` of that commit.
+"""
+
+# ruff: noqa
+# mypy: ignore-errors
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select, update
+
+from leadloop.domain.identity import ContactRef
+from leadloop.store.engine import db_time, utcnow
+from leadloop.store.tables import accounts, contacts, identities
+
+
+@dataclass(slots=True)
+class ContactRow:
+    """A contact's state as identity resolution sees it, queued changes included."""
+
+    known: bool
+    email: Any
+    topics: Any
+    account: Any
+
+
+@dataclass(slots=True)
+class UnitCache:
+    identity_contact: dict[int, int] = field(default_factory=dict)
+    """identity id -> contact id as read or created; follow :meth:`current` after merges."""
+    rows: dict[int, ContactRow] = field(default_factory=dict)
+    by_email: dict[str, int | None] = field(default_factory=dict)
+    """e-mail -> owning contact; ``None``: known to be free. Missing: ask the database."""
+    domains: dict[str, int | None] = field(default_factory=dict)
+    """e-mail domain -> account; ``None``: no account has it yet."""
+    groups: dict[str, tuple[int, Any] | None] = field(default_factory=dict)
+    """group id -> (account id, name); ``None``: no account has it yet."""
+    new_identities: list[tuple[Any, ...]] = field(default_factory=list)
+    merged_into: dict[int, int] = field(default_factory=dict)
+    pending: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def current(self, contact_id: int) -> int:
+        """The live contact a possibly merged-away contact id now stands for."""
+        merged = self.merged_into
+        while contact_id in merged:
+            contact_id = merged[contact_id]
+        return contact_id
+
+    def merged(self, loser: int, survivor: int) -> None:
+        """Forget what a merge changes; the database is read again for those two."""
+        self.merged_into[loser] = survivor
+        self.rows.pop(loser, None)
+        self.rows.pop(survivor, None)
+        stale = [e for e, cid in self.by_email.items() if cid in (loser, survivor)]
+        for email in stale:
+            del self.by_email[email]
+
+
+_LOOKUP_CHUNK = 500
+_ID_BLOCK = 64
+"""Identity ids taken from the PostgreSQL sequence at a time (unused ones leave gaps)."""
+_COPY_ROWS = 50
+"""From this many new rows on, PostgreSQL inserts go through COPY."""
+_CONTACT_COLUMNS = "id, workspace_id, status, created_at, updated_at"
+_IDENTITY_COLUMNS = "id, workspace_id, kind, value, contact_id, created_at"
+
+_PATCH = (
+    "UPDATE contacts SET status = COALESCE(?, status), email = COALESCE(?, email), "
+    "name = COALESCE(?, name), topics_json = COALESCE(?, topics_json), "
+    "account_id = CASE WHEN ? THEN ? ELSE COALESCE(account_id, ?) END, "
+    "updated_at = COALESCE(?, updated_at) WHERE id = ?"
+)
+"""Every contact change identity effects make, as one statement shape, so a unit's changes
+go to the database as one ``executemany`` (one round trip on PostgreSQL)."""
+
+
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[i : i + _LOOKUP_CHUNK] for i in range(0, len(values), _LOOKUP_CHUNK)]
+
+
+class RowIdentityRepository:
+    """Identity and contact operations for one workspace inside the caller's transaction.
+
+    The hot paths (look-ups and bulk creation of new people) use plain driver SQL: building
+    SQLAlchemy statements costs more than running them at ingest rates.
+    """
+
+    def __init__(self, workspace_id: int) -> None:
+        self.workspace_id = workspace_id
+        self.conn: Connection | None = None
+        self._mark = "?"
+
+    def bind(self, conn: Connection) -> None:
+        self.conn = conn
+        self._mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        # The driver's own cursor on the same connection and transaction: single-row
+        # statements through SQLAlchemy cost ~10x more than running them.
+        self._cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self.cache = UnitCache()
+        self._id_pool: list[int] = getattr(self, "_id_pool", [])
+
+    @property
+    def _c(self) -> Connection:
+        assert self.conn is not None, "bind() the repository to a transaction first"
+        return self.conn
+
+    def _now(self) -> object:
+        return db_time(self._c.engine, utcnow())
+
+    def find_identity(self, kind: str, value: str) -> int | None:
+        return self.find_identities(kind, [value]).get(value)
+
+    def find_identities(self, kind: str, values: list[str]) -> dict[str, int]:
+        self.flush()
+        out: dict[str, int] = {}
+        m = self._mark
+        for i in range(0, len(values), _LOOKUP_CHUNK):
+            chunk = values[i : i + _LOOKUP_CHUNK]
+            sql = (
+                f"SELECT value, id FROM identities WHERE workspace_id = {m} AND kind = {m} "
+                f"AND value IN ({', '.join([m] * len(chunk))})"
+            )
+            for value, identity_id in self._c.exec_driver_sql(
+                sql, (self.workspace_id, kind, *chunk)
+            ):
+                out[str(value)] = int(identity_id)
+        return out
+
+    def preload(
+        self, identity_ids: list[int], emails: list[str], domains: list[str], group_ids: list[str]
+    ) -> None:
+        """Fetch contacts (by identity), e-mail owners and accounts in set reads."""
+        m, ws, cache = self._mark, self.workspace_id, self.cache
+        self.flush()
+        ids = [i for i in identity_ids if i not in cache.identity_contact]
+        for chunk in _chunks(ids):
+            sql = (
+                "SELECT i.id, c.id, c.status, c.email, c.topics_json, c.account_id "
+                "FROM identities i JOIN contacts c ON c.id = i.contact_id "
+                f"WHERE i.id IN ({', '.join([m] * len(chunk))})"
+            )
+            for iid, cid, status, email, topics, account in self._c.exec_driver_sql(
+                sql, tuple(chunk)
+            ):
+                cache.identity_contact[int(iid)] = int(cid)
+                cache.rows.setdefault(
+                    int(cid), ContactRow(status == "known", email, topics, account)
+                )
+        wanted = [e for e in emails if e not in cache.by_email]
+        for chunk in _chunks(wanted):
+            cache.by_email.update(dict.fromkeys(chunk))
+            sql = (
+                f"SELECT email, id FROM contacts WHERE workspace_id = {m} "
+                f"AND email IN ({', '.join([m] * len(chunk))})"
+            )
+            for email, cid in self._c.exec_driver_sql(sql, (ws, *chunk)):
+                cache.by_email[str(email)] = int(cid)
+        for chunk in _chunks([d for d in domains if d not in cache.domains]):
+            cache.domains.update(dict.fromkeys(chunk))
+            sql = (
+                f"SELECT domain, id FROM accounts WHERE workspace_id = {m} "
+                f"AND domain IN ({', '.join([m] * len(chunk))})"
+            )
+            for domain, aid in self._c.exec_driver_sql(sql, (ws, *chunk)):
+                cache.domains[str(domain)] = int(aid)
+        for chunk in _chunks([g for g in group_ids if g not in cache.groups]):
+            cache.groups.update(dict.fromkeys(chunk))
+            sql = (
+                f"SELECT group_id, id, name FROM accounts WHERE workspace_id = {m} "
+                f"AND group_id IN ({', '.join([m] * len(chunk))})"
+            )
+            for group_id, aid, name in self._c.exec_driver_sql(sql, (ws, *chunk)):
+                cache.groups[str(group_id)] = (int(aid), name)
+
+    def flush(self) -> None:
+        """Write the queued identities and contact changes, in order (batched statements)."""
+        new, pending = self.cache.new_identities, self.cache.pending
+        if new:
+            self._insert_many("identities", _IDENTITY_COLUMNS, new)
+            new.clear()
+        if pending:
+            sql = _PATCH if self._mark == "?" else _PATCH.replace("?", self._mark)
+            self._cursor.executemany(sql, pending)
+            pending.clear()
+
+    def _next_ids(self, table: str, n: int) -> list[int]:
+        """Ids for ``n`` new rows. SQLite: the write lock is held, so max+1.. is ours."""
+        c = self._c
+        if c.dialect.name == "sqlite":
+            top = c.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar_one()
+            return list(range(int(top) + 1, int(top) + 1 + n))
+        rows = c.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+            f"FROM generate_series(1, {int(n)})"
+        )
+        return [int(r[0]) for r in rows]
+
+    def create_people(self, kind: str, values: list[str]) -> dict[str, int]:
+        if not values:
+            return {}
+        now = self._now()
+        status = "known" if kind == "user" else "anonymous"
+        contact_ids = self._next_ids("contacts", len(values))
+        identity_ids = self._next_ids("identities", len(values))
+        self._insert_many(
+            "contacts",
+            _CONTACT_COLUMNS,
+            [(cid, self.workspace_id, status, now, now) for cid in contact_ids],
+        )
+        self._insert_many(
+            "identities",
+            _IDENTITY_COLUMNS,
+            [
+                (iid, self.workspace_id, kind, v, cid, now)
+                for iid, v, cid in zip(identity_ids, values, contact_ids, strict=True)
+            ],
+        )
+        known = kind == "user"
+        for iid, cid in zip(identity_ids, contact_ids, strict=True):
+            self.cache.identity_contact[iid] = cid
+            self.cache.rows[cid] = ContactRow(known, None, None, None)
+        return dict(zip(values, identity_ids, strict=True))
+
+    def _insert_many(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        """Plain inserts; on PostgreSQL through COPY, which costs a fraction per row."""
+        if self._mark != "?" and len(rows) >= _COPY_ROWS:
+            with self._cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join([self._mark] * (columns.count(",") + 1))
+        self._cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+    def _one(self, sql: str, *params: object) -> tuple[Any, ...] | None:
+        """First row of a plain SQL statement; ``?`` marks become the driver's."""
+        if self._mark != "?":
+            sql = sql.replace("?", self._mark)
+        cur = self._cursor
+        cur.execute(sql, params)
+        row = cur.fetchone()
+        return None if row is None else tuple(row)
+
+    def _run(self, sql: str, *params: object) -> None:
+        if self._mark != "?":
+            sql = sql.replace("?", self._mark)
+        self._cursor.execute(sql, params)
+
+    def create_identity(self, kind: str, value: str, contact_id: int) -> int:
+        if self._mark != "?":  # PostgreSQL: ids from the sequence, the insert batched
+            if not self._id_pool:
+                self._id_pool = self._next_ids("identities", _ID_BLOCK)[::-1]
+            identity_id = self._id_pool.pop()
+            self.cache.new_identities.append(
+                (identity_id, self.workspace_id, kind, value, contact_id, self._now())
+            )
+            self.cache.identity_contact[identity_id] = contact_id
+            return identity_id
+        row = self._one(
+            "INSERT INTO identities (workspace_id, kind, value, contact_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            self.workspace_id, kind, value, contact_id, self._now(),
+        )  # fmt: skip
+        assert row is not None
+        identity_id = int(str(row[0]))
+        self.cache.identity_contact[identity_id] = contact_id
+        return identity_id
+
+    def contact_of(self, identity_id: int) -> ContactRef:
+        cache = self.cache
+        cid = cache.identity_contact.get(identity_id)
+        if cid is None:
+            found = self._one("SELECT contact_id FROM identities WHERE id = ?", identity_id)
+            assert found is not None, f"identity {identity_id} does not exist"
+            cid = cache.identity_contact[identity_id] = int(str(found[0]))
+        cid = cache.current(cid)
+        row = self._row(cid)
+        return ContactRef(id=cid, known=row.known, email=str(row.email) if row.email else None)
+
+    def _row(self, contact_id: int) -> ContactRow:
+        """The cached state of a contact; every contact with queued changes is cached."""
+        row = self.cache.rows.get(contact_id)
+        if row is None:
+            found = self._one(
+                "SELECT status, email, topics_json, account_id FROM contacts WHERE id = ?",
+                contact_id,
+            )
+            assert found is not None, f"contact {contact_id} does not exist"
+            status, email, topics, account = found
+            row = ContactRow(status == "known", email, topics, account)
+            self.cache.rows[contact_id] = row
+        return row
+
+    def create_contact(self, known: bool) -> int:
+        now = utcnow()
+        result = self._c.execute(
+            contacts.insert().values(
+                workspace_id=self.workspace_id,
+                status="known" if known else "anonymous",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        assert result.inserted_primary_key is not None
+        contact_id = int(result.inserted_primary_key[0])
+        self.cache.rows[contact_id] = ContactRow(known, None, None, None)
+        return contact_id
+
+    def find_contact_by_email(self, email: str) -> int | None:
+        by_email = self.cache.by_email
+        if email in by_email:
+            return by_email[email]
+        self.flush()
+        row = self._one(
+            "SELECT id FROM contacts WHERE workspace_id = ? AND email = ?", self.workspace_id, email
+        )
+        found = by_email[email] = None if row is None else int(str(row[0]))
+        return found
+
+    def update_contact(
+        self, contact_id: int, *, email: str | None, name: str | None, topics: tuple[str, ...]
+    ) -> None:
+        row = self._row(contact_id)
+        new_email = None
+        if email is not None and email != row.email:
+            by_email = self.cache.by_email
+            if row.email is not None:
+                by_email[str(row.email)] = None
+            row.email = new_email = email
+            by_email[email] = contact_id
+        new_topics = None
+        if topics:
+            merged = sorted(set(orjson.loads(str(row.topics or "[]"))) | set(topics))
+            row.topics = new_topics = orjson.dumps(merged).decode()
+        row.known = True
+        self.cache.pending.append(
+            ("known", new_email, name, new_topics, False, None, None, self._now(), contact_id)
+        )
+
+    def merge_contacts(self, loser: int, survivor: int) -> None:
+        """Fold ``loser`` into ``survivor``: identities move, fields fill gaps, nothing is lost."""
+        self.flush()
+        self.cache.merged(loser, survivor)
+        c = self._c
+        lose = c.execute(select(contacts).where(contacts.c.id == loser)).one()
+        keep = c.execute(select(contacts).where(contacts.c.id == survivor)).one()
+        now = utcnow()
+        c.execute(
+            update(identities).where(identities.c.contact_id == loser).values(contact_id=survivor)
+        )
+        c.execute(
+            update(contacts)
+            .where(contacts.c.merged_into_id == loser)
+            .values(merged_into_id=survivor, updated_at=now)
+        )
+        c.execute(
+            update(contacts)
+            .where(contacts.c.id == loser)
+            .values(merged_into_id=survivor, email=None, updated_at=now)
+        )
+        topics = sorted(
+            set(orjson.loads(keep.topics_json or "[]"))
+            | set(orjson.loads(lose.topics_json or "[]"))
+        )
+        known = keep.status == "known" or lose.status == "known"
+        c.execute(
+            update(contacts)
+            .where(contacts.c.id == survivor)
+            .values(
+                email=keep.email or lose.email,
+                name=keep.name or lose.name,
+                account_id=keep.account_id or lose.account_id,
+                persona=keep.persona or lose.persona,
+                crm_id=keep.crm_id or lose.crm_id,
+                topics_json=orjson.dumps(topics).decode() if topics else None,
+                status="known" if known else "anonymous",
+                updated_at=now,
+            )
+        )
+
+    def account_for_domain(self, domain: str) -> int:
+        domains = self.cache.domains
+        hit = domains.get(domain)
+        if hit is not None:
+            return hit
+        if domain in domains:  # preloaded: no account has it
+            return self._new_account(domain=domain, group_id=None, name=None)
+        row = self._one(
+            "SELECT id FROM accounts WHERE workspace_id = ? AND domain = ?",
+            self.workspace_id, domain,
+        )  # fmt: skip
+        if row is not None:
+            account_id = self.cache.domains[domain] = int(str(row[0]))
+            return account_id
+        return self._new_account(domain=domain, group_id=None, name=None)
+
+    def account_for_group(self, group_id: str, name: str | None, domain: str | None) -> int:
+        ws, groups = self.workspace_id, self.cache.groups
+        row = groups[group_id] if group_id in groups else self._group_row(group_id)
+        adopt = row is None  # an account known by its domain gets the group id
+        if row is None and domain is not None:
+            row = self._one(
+                "SELECT id, name FROM accounts WHERE workspace_id = ? AND domain = ? "
+                "AND group_id IS NULL",
+                ws, domain,
+            )  # fmt: skip
+        if row is None:
+            taken = domain is not None and self._one(
+                "SELECT id FROM accounts WHERE workspace_id = ? AND domain = ?", ws, domain
+            )
+            own = None if taken else domain
+            account_id = self._new_account(domain=own, group_id=group_id, name=name)
+            groups[group_id] = (account_id, name or own)
+            return account_id
+        account_id, old_name = int(str(row[0])), row[1]
+        if adopt or (name and name != old_name):
+            self._run(
+                "UPDATE accounts SET group_id = ?, name = ?, updated_at = ? WHERE id = ?",
+                group_id, name or old_name, self._now(), account_id,
+            )  # fmt: skip
+        groups[group_id] = (account_id, name or old_name)
+        return account_id
+
+    def _group_row(self, group_id: str) -> tuple[Any, ...] | None:
+        return self._one(
+            "SELECT id, name FROM accounts WHERE workspace_id = ? AND group_id = ?",
+            self.workspace_id, group_id,
+        )  # fmt: skip
+
+    def _new_account(self, *, domain: str | None, group_id: str | None, name: str | None) -> int:
+        now = utcnow()
+        result = self._c.execute(
+            accounts.insert().values(
+                workspace_id=self.workspace_id,
+                domain=domain,
+                group_id=group_id,
+                name=name or domain,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        assert result.inserted_primary_key is not None
+        account_id = int(result.inserted_primary_key[0])
+        if domain is not None:
+            self.cache.domains[domain] = account_id
+        return account_id
+
+    def set_account(self, contact_id: int, account_id: int, *, override: bool) -> None:
+        row = self._row(contact_id)
+        if row.account == account_id or (not override and row.account is not None):
+            return
+        row.account = account_id
+        self.cache.pending.append(
+            (None, None, None, None, override, account_id, account_id, None, contact_id)
+        )
