@@ -185,3 +185,33 @@ def test_page_urls_match_through_url_key(con: Any) -> None:
     rows = [EventRow(1, 3, "page", None, from_ms(T0_MS), body.decode())]
     states, _, _ = _duck(con, rows, ProfileConfig())
     assert [(s[0], s[1], s[11]) for s in states] == [(3, "vb-1", 1)]
+
+
+def test_sums_keep_pythons_order_where_the_order_changes_the_bits(con: Any) -> None:
+    """One contact reads every asset from two identities: the log-weight total has 14
+    addends, the first (asset id, then identity) far above the rest, so Python's left fold
+    rounds each small one away and any other order keeps them: a fold in another order
+    than Python's fails here (the guard proves the reversed order differs)."""
+    import math
+
+    from leadloop.domain.profile import build_profile
+    from leadloop.domain.profile_config import WEIGHT_EPOCH_MS
+
+    half_life = ProfileConfig().half_life_days * 86_400_000
+    rows, n = [], 0
+    for asset in sorted(ITEMS):
+        for identity in (1, 2):
+            n += 1
+            back = 0.0 if n == 1 else (53.2 + n / 100) * half_life
+            body = orjson.dumps({"properties": {"asset_id": asset, "read_depth": 50}}).decode()
+            at = from_ms(WEIGHT_EPOCH_MS - int(back))
+            rows.append(EventRow(n, identity, "track", "Content Engaged", at, body))
+    states, _ = _python(rows, ProfileConfig())
+    items = sorted((a, i, s) for (i, a), s in states.items())
+    as_of = from_ms(max(s.last_at_ms for _, _, s in items))
+    p = build_profile([(a, s, None) for a, _, s in items], CATALOG.items, as_of, ProfileConfig())
+    logs = [e.log_weight for e in sorted(p.evidence, key=lambda e: e.asset_id)]  # stable
+    top = max(logs)
+    reversed_total = top + math.log2(sum(2.0 ** (x - top) for x in reversed(logs)))
+    assert len(logs) == 14 and reversed_total != p.weight_log2  # the order matters here
+    _same(con, rows, ProfileConfig())
