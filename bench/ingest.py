@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,20 +318,28 @@ def leadloop_import(url: str, path: Path) -> dict[str, dict[str, float]]:
     return result
 
 
-def pg_bench_url() -> str | None:
+@contextmanager
+def pg_bench_url() -> Iterator[str | None]:
+    """A fresh schema for this run (dropped afterwards), or None when no server answers."""
     base = os.environ.get("LEADLOOP_BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+    admin = base.replace("+psycopg", "")
+    tag = os.environ.get("LEADLOOP_BENCH_TAG", "")  # whose run: keeps schemas apart
+    schema = f"bench_{tag}{os.getpid()}"
     try:
         import psycopg
 
-        tag = os.environ.get("LEADLOOP_BENCH_TAG", "")  # whose run: keeps schemas apart
-        schema = f"bench_{tag}{os.getpid()}"
-        with psycopg.connect(base.replace("+psycopg", ""), autocommit=True) as conn:
+        with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{schema}"')
     except Exception as exc:  # no server: say so and carry on with SQLite
         print(f"PostgreSQL skipped: {exc.__class__.__name__}: {str(exc)[:100]}")
-        return None
-    return f"{base}?options=-csearch_path%3D{schema}"
+        yield None
+        return
+    try:
+        yield f"{base}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def import_bench(
@@ -342,10 +352,10 @@ def import_bench(
         results["sqlite_raw_rows_per_s"] = sqlite_raw_rate(tmp, rows)
         results["sqlite_import"] = leadloop_import(f"sqlite:///{tmp}/import.db", path)
     if postgres:
-        url = pg_bench_url()
-        if url is not None:
-            results["pg_raw_copy_rows_per_s"] = pg_raw_rate(url, rows)
-            results["pg_import"] = leadloop_import(url, path)
+        with pg_bench_url() as url:
+            if url is not None:
+                results["pg_raw_copy_rows_per_s"] = pg_raw_rate(url, rows)
+                results["pg_import"] = leadloop_import(url, path)
     return results
 
 
