@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from handoff_helpers import Receiver
 from leadloop.bootstrap import Container, bootstrap
 from leadloop.config import Settings
 from leadloop.store.migrate import upgrade
@@ -114,3 +115,13 @@ def workspace(container: Container) -> Workspace:
         container.workspaces.create_key(ws, scope="write", source="website"),
         container.workspaces.create_key(ws, scope="admin"),
     )
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real local webhook receiver that verifies signatures (tests/handoff_helpers.py)."""
+    server = Receiver().start()
+    try:
+        yield server
+    finally:
+        server.stop()

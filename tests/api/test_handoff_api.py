@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from api_helpers import Api, assert_error
 
 from handoff_helpers import Receiver, make_contact, request_for
 from leadloop.bootstrap import Container
 from leadloop.services.handoff import hand_off
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def admin(workspace) -> dict[str, str]:  # type: ignore[no-untyped-def]

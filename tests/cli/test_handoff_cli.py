@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from handoff_helpers import Receiver, make_contact, request_for
@@ -15,15 +13,6 @@ from leadloop.logging import configure_logging
 from leadloop.services.handoff import hand_off
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def cli(store, *args: str, workspace: bool = True) -> str:  # type: ignore[no-untyped-def]

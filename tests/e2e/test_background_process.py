@@ -10,7 +10,6 @@ import os
 import signal
 import time
 from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,15 +44,6 @@ SLOW_POLLS = {
 WAKE_BOUND_S = 5.0
 """Far below the 30 s polls, far above the ~0.1 s it takes on a quiet machine (a loaded
 2-core box stretches it; bench/handoff.py measures the real latency)."""
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def prepare(container: Container, ws: int, receiver: Receiver) -> None:

@@ -8,10 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from handoff_helpers import Receiver, make_contact, request_for
 from leadloop.bootstrap import Container
@@ -48,15 +45,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def enqueue_hot_leads(container: Container, receiver: Receiver, n: int) -> tuple[int, set[str]]:

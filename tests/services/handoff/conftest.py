@@ -15,15 +15,6 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
     server = SmtpServer.start()
     try:
