@@ -50,3 +50,27 @@ def key_create(
     with open_container(database_url) as c:
         ws = c.workspaces.workspace_id(workspace)
         console.print(c.workspaces.create_key(ws, scope=scope, source=source, name=name))
+
+
+@keys.command("list")
+def key_list(workspace: str = WorkspaceOption, database_url: str | None = DatabaseOption) -> None:
+    """List a workspace's keys by prefix (the keys themselves are stored only as hashes)."""
+    with open_container(database_url) as c:
+        table = Table("prefix", "scope", "source", "name", "created", "revoked")
+        for k in c.workspaces.list_keys(c.workspaces.workspace_id(workspace)):
+            table.add_row(k.prefix, k.scope, k.source, k.name, f"{k.created_at:%Y-%m-%d %H:%M}",
+                          f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "")  # fmt: skip
+        console.print(table)
+
+
+@keys.command("revoke")
+def key_revoke(
+    prefix: str = typer.Argument(..., help="The key's prefix as `leadloop key list` shows it."),
+    workspace: str = WorkspaceOption,
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Revoke a key (a leaked write key, a departed admin): it stops working at once for new
+    server processes and within 30 s for running ones (they cache keys that briefly)."""
+    with open_container(database_url) as c:
+        k = c.workspaces.revoke_key(c.workspaces.workspace_id(workspace), prefix)
+        console.print(f"revoked {k.scope} key {k.prefix}… ({k.name}, source {k.source})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
@@ -13,6 +14,18 @@ from leadloop.store.engine import utcnow, write_transaction
 from leadloop.store.tables import api_keys, sources, workspaces
 
 SCOPES = ("write", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    """A key as an operator sees it: its prefix, never the key."""
+
+    prefix: str
+    name: str
+    scope: str
+    source: str
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +118,52 @@ class WorkspaceRepository:
                 )
             )
         return plain
+
+    def list_keys(self, workspace_id: int, key_id: int | None = None) -> list[KeyRow]:
+        """Every key of a workspace (or the one ``key_id``), revoked ones too, oldest first;
+        never the key itself."""
+        k, src = api_keys.c, sources.c
+        query = (
+            select(k.prefix, k.name, k.scope, src.name, k.created_at, k.revoked_at)
+            .join_from(api_keys, sources, k.source_id == src.id)
+            .where(k.workspace_id == workspace_id)
+            .order_by(k.id)
+        )
+        if key_id is not None:
+            query = query.where(k.id == key_id)
+        with self.engine.connect() as conn:
+            return [KeyRow(*r) for r in conn.execute(query).all()]
+
+    def revoke_key(self, workspace_id: int, prefix: str) -> KeyRow:
+        """Revoke the one live key whose prefix starts with ``prefix`` (as `list` shows it).
+
+        Raises:
+            NotFoundError: no live key of this workspace has that prefix.
+            ValidationError: several do (give more characters).
+        """
+        if len(prefix) < 6:
+            raise ValidationError("give at least the first 6 characters of the key's prefix")
+        k = api_keys.c
+        with write_transaction(self.engine) as conn:
+            found = conn.execute(
+                select(k.id, k.prefix).where(
+                    k.workspace_id == workspace_id,
+                    k.revoked_at.is_(None),
+                    k.prefix.startswith(prefix, autoescape=True),
+                )
+            ).all()
+            if not found:
+                raise NotFoundError(
+                    f"no live key of this workspace starts with {prefix!r}; "
+                    "`leadloop key list` shows the prefixes"
+                )
+            if len(found) > 1:
+                raise ValidationError(
+                    f"{len(found)} live keys start with {prefix!r}: give more of the prefix "
+                    f"({', '.join(sorted(str(f.prefix) for f in found))})"
+                )
+            conn.execute(api_keys.update().where(k.id == found[0].id).values(revoked_at=utcnow()))
+        return self.list_keys(workspace_id, int(found[0].id))[0]
 
     def authenticate(self, key: str) -> KeyInfo | None:
         with self.engine.connect() as conn:
