@@ -131,9 +131,9 @@ class ProfileUpdater:
         self.batch_events = batch_events
         self.max_batch_events = max(batch_events, max_batch_events or batch_events)
         self.store = profile_state_store(engine)
-        self.sqlite = is_sqlite(engine)
-        self.yield_share = sqlite_yield if self.sqlite else 0.0
-        if self.sqlite and sqlite_max_batch_events:
+        sqlite = is_sqlite(engine)
+        self.yield_share = sqlite_yield if sqlite else 0.0
+        if sqlite and sqlite_max_batch_events:
             self.max_batch_events = max(batch_events, min(self.max_batch_events,
                                                           sqlite_max_batch_events))  # fmt: skip
         self._listeners: list[Callable[[int, Sequence[int]], None]] = []

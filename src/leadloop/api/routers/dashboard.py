@@ -87,10 +87,9 @@ def login_page(next: str | None = None) -> HTMLResponse:
 
 @router.post("/dashboard/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
-    body = await request.body()
-    form = parse_qs(body[:_MAX_FORM].decode("utf-8", "replace"))
-    key = (form.get("key") or [""])[0].strip()
-    next_url = _safe_next((form.get("next") or [""])[0])
+    form = await _form(request)
+    key = form.get("key", "").strip()
+    next_url = _safe_next(form.get("next"))
     try:
         authenticate(request, key, scope="admin")
     except AuthError as exc:
@@ -143,10 +142,10 @@ async def lead_action(
     """A sales action from the lead page (Post/Redirect/Get; errors re-render the page)."""
     if not _same_origin(request):
         return HTMLResponse("<!doctype html><p>Cross-site form refused.</p>", status_code=403)
-    form = parse_qs((await request.body())[:_MAX_FORM].decode("utf-8", "replace"))
-    action = (form.get("action") or [""])[0]
-    user = (form.get("user") or [""])[0].strip()
-    reason = (form.get("reason") or [""])[0].strip() or None
+    form = await _form(request)
+    action = form.get("action", "")
+    user = form.get("user", "").strip()
+    reason = form.get("reason", "").strip() or None
     try:
         result = await run_in_threadpool(
             container.leads.act, key.workspace_id, contact_id, action,
@@ -163,6 +162,12 @@ async def lead_action(
         secure=request.url.scheme == "https", path="/dashboard", max_age=30 * 24 * 3600,
     )  # fmt: skip
     return response
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """A small urlencoded form's fields, the first value of each (past 4 KB is ignored)."""
+    fields = parse_qs((await request.body())[:_MAX_FORM].decode("utf-8", "replace"))
+    return {name: values[0] for name, values in fields.items()}
 
 
 def _same_origin(request: Request) -> bool:
