@@ -3,7 +3,8 @@
 Events of every shape a stored payload can take (numbers of any JSON type, section ids as
 counts or lists of mixed types, page urls that only ``url_key`` matches, broken JSON) go
 through :mod:`leadloop.services.profile_rebuild_duckdb` and through ``observe`` / ``fold``
-/ ``profile_row``; states and profile rows must be identical, floats bit for bit.
+/ ``profile_row``; states and profile rows must be identical, floats bit for bit (summed weights are
+quantized, so sums are exact in any order).
 """
 
 from __future__ import annotations
@@ -187,15 +188,15 @@ def test_page_urls_match_through_url_key(con: Any) -> None:
     assert [(s[0], s[1], s[11]) for s in states] == [(3, "vb-1", 1)]
 
 
-def test_sums_keep_pythons_order_where_the_order_changes_the_bits(con: Any) -> None:
+def test_sums_are_the_same_bits_in_any_order_where_raw_floats_are_not(con: Any) -> None:
     """One contact reads every asset from two identities: the log-weight total has 14
-    addends, the first (asset id, then identity) far above the rest, so Python's left fold
-    rounds each small one away and any other order keeps them: a fold in another order
-    than Python's fails here (the guard proves the reversed order differs)."""
+    addends, the first (asset id, then identity) far above the rest, so a raw float sum
+    depends on the order (the guard proves it); the quantized terms add up to the same bits
+    forward and reversed, and DuckDB's parallel ``sum`` agrees with Python."""
     import math
 
     from leadloop.domain.profile import build_profile
-    from leadloop.domain.profile_config import WEIGHT_EPOCH_MS
+    from leadloop.domain.profile_config import WEIGHT_EPOCH_MS, quantized
 
     half_life = ProfileConfig().half_life_days * 86_400_000
     rows, n = [], 0
@@ -212,6 +213,9 @@ def test_sums_keep_pythons_order_where_the_order_changes_the_bits(con: Any) -> N
     p = build_profile([(a, s, None) for a, _, s in items], CATALOG.items, as_of, ProfileConfig())
     logs = [e.log_weight for e in sorted(p.evidence, key=lambda e: e.asset_id)]  # stable
     top = max(logs)
-    reversed_total = top + math.log2(sum(2.0 ** (x - top) for x in reversed(logs)))
-    assert len(logs) == 14 and reversed_total != p.weight_log2  # the order matters here
+    raw = [2.0 ** (x - top) for x in logs]
+    assert len(logs) == 14 and sum(raw) != sum(reversed(raw))  # raw floats: order matters
+    terms = [quantized(x) for x in raw]
+    assert sum(terms) == sum(reversed(terms)) == sum(sorted(terms))
+    assert p.weight_log2 == top + math.log2(sum(reversed(terms)))
     _same(con, rows, ProfileConfig())

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from leadloop.domain.consumption import AssetState, Observation, fold
 from leadloop.domain.profile import ProfileConfig, build_profile, merge_states, person_items
+from leadloop.domain.profile_config import WEIGHT_SCALE, quantized
 from profile_helpers import CONTENT, T0, events, observations
 
 
@@ -57,11 +58,14 @@ def test_any_arrival_order_gives_the_same_states_and_profile(
     assert a == b
 
 
-@settings(max_examples=100, deadline=None)
-@given(events, st.floats(0, 100), st.floats(1, 100))
-def test_weights_only_fall_as_time_passes_and_levels_never_warm_up(
+@settings(max_examples=150, deadline=None)
+@given(events, st.floats(0, 100), st.floats(1, 3_650))
+def test_weights_only_fall_as_time_passes_and_the_shares_never_change(
     sequence: list[Any], as_of_days: float, later: float
 ) -> None:
+    """Up to ten years later: totals fall, levels never warm up, and the stage, interest
+    order, persona and segment are exactly the same (weights are rounded relative to the
+    latest engagement, not to the as-of time, so an old lead keeps its profile)."""
     items = person_items(person(fold(observations(sequence))))
     cfg = ProfileConfig()
     now = build_profile(items, CONTENT, T0 + timedelta(days=90 + as_of_days), cfg)
@@ -69,7 +73,26 @@ def test_weights_only_fall_as_time_passes_and_levels_never_warm_up(
     assert then.total_weight <= now.total_weight
     levels = ("cold", "warm", "hot")
     assert levels.index(then.engagement_level) <= levels.index(now.engagement_level)
-    # Stage and interest order are as-of independent (up to rounding at exact ties).
-    assert [t for t, _ in then.interests][:1] == [t for t, _ in now.interests][:1] or (
-        abs(then.interests[0][1] - then.interests[1][1]) < 1e-9 * then.total_weight
-    )
+    assert then.buying_stage == now.buying_stage
+    assert [t for t, _ in then.interests] == [t for t, _ in now.interests]
+    assert (then.persona, then.segment) == (now.persona, now.segment)
+    assert [e.asset_id for e in then.evidence] == [e.asset_id for e in now.evidence]
+    if now.evidence:
+        assert then.buying_stage is not None or now.buying_stage is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(0, 1_000, allow_nan=False), min_size=1, max_size=60),
+    st.randoms(use_true_random=False),
+)
+def test_quantized_weights_sum_to_the_same_bits_in_any_order(
+    weights: list[float], rng: Any
+) -> None:
+    """Why the SQL may use a plain parallel ``sum``: no order of addition changes a bit."""
+    terms = [quantized(w) for w in weights]
+    assert all(abs(t - w) <= 0.5 / WEIGHT_SCALE for t, w in zip(terms, weights, strict=True))
+    shuffled = terms[:]
+    rng.shuffle(shuffled)
+    halves = sum(shuffled[: len(shuffled) // 2]) + sum(shuffled[len(shuffled) // 2 :])
+    assert sum(terms) == sum(shuffled) == halves == sum(sorted(terms, reverse=True))

@@ -11,8 +11,8 @@ Each step is the set-based form of a Python definition that stays the definition
 - :meth:`leadloop.domain.consumption.AssetState.combine` as one group-by.
 - :func:`leadloop.services.profiling.profile_row` (via ``build_profile``): grades, decayed
   weights, the stage rule, ranked interests, persona, segment, log weight, last hot signal.
-  Floating sums are left folds in the order Python adds them (evidence sorted by asset id,
-  then identity id), so the stored values are the same bits, not merely close.
+  Every summed weight is rounded to a multiple of 2**-30 first (``quantized``), so a sum is
+  exact and the same bits in any order: plain parallel ``sum``, no ordered aggregate.
 
 The tests (tests/analytics/test_profile_sql.py, tests/services/test_profile_rebuild.py)
 prove each step equal to the Python path on generated events and on the simulated world.
@@ -31,7 +31,7 @@ import pyarrow as pa
 from leadloop.domain.consumption import MAX_ACTIVE_MS, MAX_SECTIONS, DepthThresholds
 from leadloop.domain.content import HOT_SIGNAL, ContentItem, url_key
 from leadloop.domain.facts import GRADES
-from leadloop.domain.profile_config import DAY_MS, WEIGHT_EPOCH_MS, ProfileConfig
+from leadloop.domain.profile_config import DAY_MS, WEIGHT_EPOCH_MS, WEIGHT_SCALE, ProfileConfig
 from leadloop.domain.stages import STAGES
 
 EVENTS_SCHEMA: Final = pa.schema(
@@ -116,7 +116,11 @@ def _text(v: str) -> str:
 
 
 def extraction_sql(events: str) -> str:
-    """``ev_props``: per page/track event with valid JSON, the properties observe reads."""
+    """``ev_props``: per page/track event, the properties observe reads.
+
+    Invalid JSON leaves ``j`` NULL, so every field is NULL or zero and the event names no
+    asset (the pre-fold drops it). No ``j IS NOT NULL`` filter: DuckDB would push it down
+    and evaluate the extraction twice (a third of the pass)."""
     paths = ", ".join(f"'$.properties.{p}'" for p in _PATHS)
     v = {p: f"j[{n}]" for n, p in enumerate(_PATHS, start=1)}
     sr = v["sections_reached"]
@@ -131,7 +135,7 @@ def extraction_sql(events: str) -> str:
                try(json_extract(payload_json, [{paths}])) AS j
         FROM {events}
         WHERE type IN ('page', 'track')
-    ), valid AS (SELECT * FROM parsed WHERE j IS NOT NULL)
+    )
     SELECT id, identity_id, kind, name, at_ms,
         CASE WHEN json_type({v["asset_id"]}) = 'VARCHAR'
                   AND json_extract_string({v["asset_id"]}, '$') <> ''
@@ -166,7 +170,7 @@ def extraction_sql(events: str) -> str:
                 lambda e: json_type(e) NOT IN {_PLAIN})) > 0)
             OR coalesce(json_type({v["section"]}), 'NULL') NOT IN {_PLAIN}
         ) AS {PY_FALLBACK}
-    FROM valid
+    FROM parsed
     """
 
 
@@ -272,13 +276,9 @@ class Params:
         return cls(v)
 
 
-def _fold(values: str, order: str) -> str:
-    """A left fold of ``values`` added in ``order``: Python's ``sum`` / ``+=`` bit for bit."""
-    return f"list_reduce(list({values} ORDER BY {order}), lambda a, b: a + b)"
-
-
-_ORDER: Final = "asset_id, identity_id"
-_ORDER_POS: Final = "asset_id, identity_id, pos"
+def _q(value: str) -> str:
+    """:func:`leadloop.domain.profile_config.quantized`: sums of these are exact in any order."""
+    return f"(floor(({value}) * {WEIGHT_SCALE!r} + 0.5) / {WEIGHT_SCALE!r})"
 
 
 def _stage_sql() -> str:
@@ -323,18 +323,15 @@ def profile_sql() -> str:
     )
     SELECT contact_id, identity_id, asset_id, last_at_ms, buying_stage, topics, personas,
            segments, g, signal,
-           base * pow(0.5, CAST(as_of - last_at_ms AS DOUBLE) / $hl_ms) AS weight,
+           {_q("base * pow(0.5, CAST(as_of - last_at_ms AS DOUBLE) / $hl_ms)")} AS weight,
            log2(base) + CAST(last_at_ms - $epoch_ms AS DOUBLE) / $hl_ms AS log_w
     FROM based;
 
     CREATE OR REPLACE TEMP TABLE profile_topics AS
     WITH t AS (
-        SELECT contact_id, identity_id, asset_id, weight, unnest(topics) AS topic,
-               generate_subscripts(topics, 1) AS pos
-        FROM evidence
+        SELECT contact_id, weight, unnest(topics) AS topic FROM evidence
     ), summed AS (
-        SELECT contact_id, topic, {_fold("weight", _ORDER_POS)} AS w FROM t
-        GROUP BY contact_id, topic
+        SELECT contact_id, topic, sum(weight) AS w FROM t GROUP BY contact_id, topic
     )
     SELECT contact_id, topic, rank FROM (
         SELECT contact_id, topic,
@@ -345,7 +342,7 @@ def profile_sql() -> str:
     CREATE OR REPLACE TEMP TABLE profile_rows AS
     WITH stages AS (
         SELECT contact_id, {pivot} FROM (
-            SELECT contact_id, buying_stage, {_fold("weight", _ORDER)} AS w FROM evidence
+            SELECT contact_id, buying_stage, sum(weight) AS w FROM evidence
             GROUP BY contact_id, buying_stage)
         GROUP BY contact_id
     ), totals AS (
@@ -354,7 +351,7 @@ def profile_sql() -> str:
         FROM evidence GROUP BY contact_id
     ), logs AS (
         SELECT e.contact_id,
-               t.top_log + log2({_fold("pow(2.0, e.log_w - t.top_log)", _ORDER)}) AS weight_log2
+               t.top_log + log2(sum({_q("pow(2.0, e.log_w - t.top_log)")})) AS weight_log2
         FROM evidence e JOIN totals t USING (contact_id) GROUP BY e.contact_id, t.top_log
     ), {_first("persona", "personas")}, {_first("segment", "segments")}
     SELECT t.contact_id, {_stage_sql()} AS buying_stage, p.persona, sg.segment,
@@ -371,10 +368,8 @@ def _first(name: str, column: str) -> str:
         SELECT contact_id, {name} FROM (
             SELECT contact_id, {name},
                    row_number() OVER (PARTITION BY contact_id ORDER BY w DESC, {name}) AS r
-            FROM (SELECT contact_id, {name}, {_fold("weight", _ORDER_POS)} AS w FROM (
-                      SELECT contact_id, identity_id, asset_id, weight,
-                             unnest({column}) AS {name},
-                             generate_subscripts({column}, 1) AS pos FROM evidence)
+            FROM (SELECT contact_id, {name}, sum(weight) AS w FROM (
+                      SELECT contact_id, weight, unnest({column}) AS {name} FROM evidence)
                   GROUP BY contact_id, {name}))
         WHERE r = 1)"""
 

@@ -18,7 +18,13 @@ from leadloop.domain.consumption import AssetState, epoch_ms, from_ms, grade
 from leadloop.domain.content import ContentItem
 from leadloop.domain.explain import Inference
 from leadloop.domain.facts import GRADES, Engagement, LeadFacts
-from leadloop.domain.profile_config import DAY_MS, WEIGHT_EPOCH_MS, Evidence, ProfileConfig
+from leadloop.domain.profile_config import (
+    DAY_MS,
+    WEIGHT_EPOCH_MS,
+    Evidence,
+    ProfileConfig,
+    quantized,
+)
 from leadloop.domain.stages import STAGES
 
 __all__ = [
@@ -61,30 +67,46 @@ def _evidence(
     as_of_ms: int,
     cfg: ProfileConfig,
     explained: bool,
-) -> tuple[list[Evidence], list[str]]:
+) -> tuple[list[Evidence], list[str], float]:
+    """The weighted engagements, the untagged assets, and the factor from latest to as-of.
+
+    Weights are rounded relative to the latest engagement of any asset (what the stored
+    rows use as their as-of time), so an old profile read today keeps its shares."""
+    keyed = sorted(items, key=lambda k: (k[0], k[2] or 0))
+    latest = max((state.last_at_ms for _, state, _ in keyed), default=as_of_ms)
+    factor = cfg.decay(latest, as_of_ms)
     out: list[Evidence] = []
     untagged: list[str] = []
-    for asset_id, state, contact_id in sorted(items, key=lambda k: (k[0], k[2] or 0)):
+    for asset_id, state, contact_id in keyed:
         item = content.get(asset_id)
         if item is None:
             untagged.append(asset_id)
             continue
         g = grade(state, cfg.thresholds)
         base = cfg.base_weight(g, item.signal)
-        weight = base * cfg.decay(state.last_at_ms, as_of_ms)
+        relative = quantized(base * cfg.decay(state.last_at_ms, latest))
+        weight = relative * factor
         log_w = math.log2(base) + (state.last_at_ms - WEIGHT_EPOCH_MS) / (
             cfg.half_life_days * DAY_MS
         )
         sentence = explain.engagement(item, state, g, weight, as_of_ms) if explained else ""
-        out.append(Evidence(asset_id, item, state, g, base, weight, log_w, sentence, contact_id))
-    return out, sorted(set(untagged))
+        out.append(
+            Evidence(asset_id, item, state, g, base, weight, log_w, sentence, contact_id, relative)
+        )
+    return out, sorted(set(untagged)), factor
 
 
 def _sums(pairs: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Exact sums of relative weights: any order gives these bits."""
     out: dict[str, float] = {}
     for key, w in pairs:
         out[key] = out.get(key, 0.0) + w
     return out
+
+
+def _ranked(weights: Mapping[str, float], factor: float) -> list[tuple[str, float]]:
+    """Heaviest first, ties by name; ranked on the relative sums, shown as of the as-of."""
+    return [(k, w * factor) for k, w in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def buying_stage(weights: Mapping[str, float], share: float) -> str | None:
@@ -105,15 +127,11 @@ def buying_stage(weights: Mapping[str, float], share: float) -> str | None:
     return ordered[0]
 
 
-def _ranked(weights: Mapping[str, float]) -> list[tuple[str, float]]:
-    return sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
 def _log_total(evidence: list[Evidence]) -> float | None:
     if not evidence:
         return None
     top = max(e.log_weight for e in evidence)
-    return top + math.log2(sum(2.0 ** (e.log_weight - top) for e in evidence))
+    return top + math.log2(sum(quantized(2.0 ** (e.log_weight - top)) for e in evidence))
 
 
 def _hot(evidence: list[Evidence], cfg: ProfileConfig) -> list[Evidence]:
@@ -146,18 +164,19 @@ def build_profile(
     ``explained=False`` leaves out the sentences and explanations (stored list rows).
     """
     as_of_ms = epoch_ms(as_of)
-    evidence, untagged = _evidence(items, content, as_of_ms, cfg, explained)
-    stage_w = _sums((e.item.buying_stage, e.weight) for e in evidence)
-    topics = _ranked(_sums((t, e.weight) for e in evidence for t in e.item.topics))
-    personas = _ranked(_sums((p, e.weight) for e in evidence for p in e.item.personas))
-    segments = _ranked(_sums((s, e.weight) for e in evidence for s in e.item.segments))
-    total = sum(e.weight for e in evidence)
+    evidence, untagged, f = _evidence(items, content, as_of_ms, cfg, explained)
+    relative_stage_w = _sums((e.item.buying_stage, e.relative) for e in evidence)
+    stage_w = {s: w * f for s, w in relative_stage_w.items()}
+    topics = _ranked(_sums((t, e.relative) for e in evidence for t in e.item.topics), f)
+    personas = _ranked(_sums((p, e.relative) for e in evidence for p in e.item.personas), f)
+    segments = _ranked(_sums((s, e.relative) for e in evidence for s in e.item.segments), f)
+    total = sum(e.relative for e in evidence) * f
     hot = _hot(evidence, cfg)
     last_hot = hot[0].state.last_at_ms if hot else None
-    stage = buying_stage(stage_w, cfg.stage_share)
+    stage = buying_stage(relative_stage_w, cfg.stage_share)
     level = engagement_level(total, last_hot, as_of_ms, cfg)
     persona = crm_persona or (personas[0][0] if personas else None)
-    ranked = sorted(evidence, key=lambda e: (-e.weight, e.asset_id, e.contact_id or 0))
+    ranked = sorted(evidence, key=lambda e: (-e.relative, e.asset_id, e.contact_id or 0))
     facts = explain.Inputs(
         stage, stage_w, cfg.stage_share, total, topics[: cfg.top_interests], personas,
         segments, crm_persona, level, hot, as_of_ms, cfg, ranked,

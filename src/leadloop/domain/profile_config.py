@@ -7,6 +7,7 @@ dependency run one way (profile -> explain -> profile_config).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -18,6 +19,21 @@ from leadloop.domain.facts import GRADES
 DAY_MS: Final = 86_400_000
 WEIGHT_EPOCH_MS: Final = epoch_ms(datetime(2020, 1, 1, tzinfo=UTC))
 """Origin of the forward-decayed log weight (:attr:`Profile.weight_log2`)."""
+
+WEIGHT_SCALE: Final = 2.0**30
+"""Every weight that is summed is first rounded to a multiple of 1 / WEIGHT_SCALE.
+
+A sum of such numbers is exact in a double while it stays below 2**23 (8.4 million: a
+person's or a buying group's total weight never comes near), so it is the same bits in
+any order: Python's loop, DuckDB's and Spark's parallel ``sum``, the incremental updater
+and the full recompute all agree without being told an order. What is rounded is the
+weight relative to the profile's latest engagement (at most 6), so the rounding (about
+1e-9) stays far below anything the profile compares with however old the profile is."""
+
+
+def quantized(weight: float) -> float:
+    """``weight`` to the nearest multiple of 1 / WEIGHT_SCALE (the SQL says the same)."""
+    return math.floor(weight * WEIGHT_SCALE + 0.5) / WEIGHT_SCALE
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +73,16 @@ class Evidence:
     grade: str
     base_weight: float
     weight: float
-    """Decayed to the profile's as-of time."""
+    """Decayed to the profile's as-of time: ``relative`` times one factor common to all."""
     log_weight: float
     """log2 of the weight forward-decayed to :data:`WEIGHT_EPOCH_MS` (as-of independent)."""
     sentence: str
     contact_id: int | None = None
+    relative: float = 0.0
+    """Decayed to the profile's latest engagement and :func:`quantized`: what sums add.
+
+    It does not depend on the as-of time, so neither do the shares built from it, and the
+    sums are exact; a total as of T is the sum times ``decay(latest, T)``."""
 
     @property
     def at(self) -> datetime:
