@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from leadloop.bootstrap import Container
 from leadloop.services.profile_rebuild import BATCH, _store_events, rebuild
-from leadloop.store.tables import events, profile_cursors
+from leadloop.store.tables import events, profile_cursors, profiles
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,13 @@ def test_rebuild_on_duckdb_equals_the_incremental_state(container: Container, wo
     first = next(stream)
     stream.close()
     assert len(first) > 1000 and len(first) <= BATCH
+    stamp = select(profiles.c.updated_at).where(profiles.c.workspace_id == ws).limit(1)
+    with container.engine.connect() as conn:
+        before = conn.execute(stamp).scalar_one()
     report = rebuild(container.profile_updater, ws, engine_name="duckdb")
     assert report.states == len(incremental["profile_states"])
+    with container.engine.connect() as conn:  # written as SQLAlchemy writes it: reads alike
+        assert (conn.execute(stamp).scalar_one().tzinfo is None) == (before.tzinfo is None)
     assert_same(snapshot(container.engine, ws), incremental)
     # The cursor is where the updater left it: nothing is folded twice afterwards.
     assert container.profile_updater.catch_up(ws).events == 0

@@ -15,9 +15,8 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine
 
 from leadloop.services.profiling import ProfileUpdater
-from leadloop.store.engine import is_sqlite, utcnow
+from leadloop.store.engine import db_time, is_sqlite, utcnow
 from leadloop.store.sqlite_rows import insert_rows
-from leadloop.store.tables import profiles
 
 BATCH: Final = 100_000
 IDMAP: Final = pa.schema([("identity_id", pa.int64()), ("contact_id", pa.int64())])
@@ -105,9 +104,7 @@ class _Sink:
 def write_back(updater: ProfileUpdater, workspace_id: int, con: Any, cursor: int) -> dict[str, int]:
     """Replace the workspace's states, cursor and profiles by DuckDB's tables on ``con``."""
     store = updater.store
-    now = utcnow()
-    stamp = profiles.c.updated_at.type.bind_processor(updater.engine.dialect)
-    updated_at = stamp(now) if stamp else now
+    updated_at = db_time(updater.engine, utcnow())  # the text SQLAlchemy writes on SQLite
     with updater.engine.connect() as conn:
         conn.execution_options(sqlite_immediate=True)
         with conn.begin():

@@ -34,6 +34,7 @@ from leadloop.domain.consumption import (
 )
 from leadloop.domain.content import ContentItem, url_key
 from leadloop.domain.profile import ProfileConfig, build_profile
+from leadloop.services.gc_tuning import fewer_collections
 from leadloop.store.content import read_content_items
 from leadloop.store.engine import is_sqlite
 from leadloop.store.profile_reads import contact_states
@@ -170,7 +171,7 @@ class ProfileUpdater:
                 if not self.store.events_after(conn, workspace_id, after, 1):
                     return UpdateReport(0, 0, 0, after, time.perf_counter() - started)
         catalog = catalog or load_catalog(self.engine, workspace_id)
-        with self._begin() as conn, conn.begin():
+        with fewer_collections(), self._begin() as conn, conn.begin():
             self.store.lock(conn, workspace_id)
             after = self.store.cursor(conn, workspace_id)
             rows = self.store.events_after(conn, workspace_id, after, limit or self.batch_events)

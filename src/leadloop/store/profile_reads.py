@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, not_, or_, select
 
 from leadloop.domain.consumption import AssetState
-from leadloop.store import profile_state_pg
+from leadloop.store import profile_state_pg, profile_state_sqlite
 from leadloop.store.engine import as_utc
 from leadloop.store.profile_state import chunks, state_from_row
 from leadloop.store.tables import (
@@ -123,7 +123,7 @@ def contact_states(
     """Every identity state of each contact (identities re-pointed by merges included)."""
     if conn.dialect.name == "postgresql":
         return profile_state_pg.contact_states(conn, workspace_id, contact_ids)
-    return contact_states_portable(conn, workspace_id, contact_ids)
+    return profile_state_sqlite.contact_states(conn, workspace_id, contact_ids)
 
 
 def contact_states_portable(

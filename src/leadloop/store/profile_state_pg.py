@@ -41,6 +41,7 @@ from leadloop.store.profile_state import (
     state_from_row,
     state_values,
 )
+from leadloop.store.profile_state_sqlite import SqliteProfileStateStore
 
 ROWS_PER_STATEMENT: Final = 20_000
 """Bounds one statement's document (a catch-up batch rarely holds more states than this)."""
@@ -264,5 +265,5 @@ class PgProfileStateStore(SqlProfileStateStore):
 
 
 def profile_state_store(engine: Engine) -> SqlProfileStateStore:
-    """The fastest profile store for this engine (the portable one on SQLite)."""
-    return SqlProfileStateStore(engine) if is_sqlite(engine) else PgProfileStateStore(engine)
+    """The fastest profile store for this engine."""
+    return SqliteProfileStateStore(engine) if is_sqlite(engine) else PgProfileStateStore(engine)

@@ -7,16 +7,15 @@ again skips what is already stored.
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from leadloop.errors import StoreError, ValidationError
+from leadloop.services.gc_tuning import fewer_collections
 from leadloop.services.imports.files import Reader, check_file, detect_format, open_reader
 from leadloop.services.imports.mapping import Mapper, Plan
 from leadloop.store.ingest import Rejected
@@ -64,23 +63,6 @@ class ImportProgress:
 
 
 ProgressCallback = Callable[[ImportProgress], None]
-
-
-@contextmanager
-def fewer_collections(young: int = 50_000) -> Iterator[None]:
-    """Run the cyclic garbage collector less often while a bulk import runs.
-
-    Parsed messages and rows hold no reference cycles, so collecting them finds nothing,
-    yet with the default threshold (700 allocations) the collector walks every chunk of
-    10k messages again and again: about a fifth of a 1M-event import. Reference counting
-    still frees everything; the threshold is restored afterwards.
-    """
-    old = gc.get_threshold()
-    gc.set_threshold(max(young, old[0]), *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 def source_label(path: Path) -> str:

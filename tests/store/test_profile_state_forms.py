@@ -1,5 +1,6 @@
-"""The PostgreSQL batch forms of the profile store store and read exactly what the portable
-forms do (store/profile_state_pg.py is a fast path, not a second definition)."""
+"""Each store's fast forms of the profile store (store/profile_state_pg.py on PostgreSQL,
+store/profile_state_sqlite.py on SQLite) store and read exactly what the portable forms do:
+fast paths, not second definitions."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from sqlalchemy import Connection, select
 from leadloop.bootstrap import Container
 from leadloop.domain.consumption import AssetState
 from leadloop.store import profile_state_pg as pg
-from leadloop.store import tables
+from leadloop.store import profile_state_sqlite, tables
 from leadloop.store.profile_reads import contact_states_portable
 from leadloop.store.profile_state import ProfileRow, SqlProfileStateStore
+from leadloop.store.profile_state_pg import profile_state_store
 from leadloop.store.tables import profile_interests, profile_states, profiles
 from profiling_helpers import T0, Site, msg, page, track
 
@@ -64,8 +66,23 @@ PROFILE_ROWS = st.lists(
 @pytest.fixture
 def pg_container(container: Container) -> Iterator[Container]:
     if container.engine.dialect.name != "postgresql":
-        pytest.skip("the batch forms are PostgreSQL's; SQLite runs the portable ones")
+        pytest.skip("the lock and its plan are PostgreSQL's")
     yield container
+
+
+def _fast(container: Container) -> SqlProfileStateStore:
+    store = profile_state_store(container.engine)
+    assert type(store) is not SqlProfileStateStore  # each store has its fast forms
+    return store
+
+
+_stamps = select(profiles.c.updated_at)
+
+
+def _contact_states(conn: Connection, ws: int, ids: list[int]) -> Any:
+    if conn.dialect.name == "postgresql":
+        return pg.contact_states(conn, ws, ids)
+    return profile_state_sqlite.contact_states(conn, ws, ids)
 
 
 def _rows(conn: Connection, table: Any, workspace_id: int, skip: tuple[str, ...]) -> list[Any]:
@@ -77,68 +94,77 @@ def _rows(conn: Connection, table: Any, workspace_id: int, skip: tuple[str, ...]
 @PROPERTY
 @given(first=STATES, second=STATES)
 def test_saved_and_loaded_states_equal_the_portable_forms(
-    pg_container: Container, first: dict[tuple[int, str], AssetState],
+    container: Container, first: dict[tuple[int, str], AssetState],
     second: dict[tuple[int, str], AssetState],
 ) -> None:  # fmt: skip
-    portable = SqlProfileStateStore(pg_container.engine)
-    a = pg_container.workspaces.create_workspace(f"portable-{next(_slugs)}")
-    b = pg_container.workspaces.create_workspace(f"batch-{next(_slugs)}")
-    with pg_container.engine.begin() as conn:
+    portable, fast = SqlProfileStateStore(container.engine), _fast(container)
+    a = container.workspaces.create_workspace(f"portable-{next(_slugs)}")
+    b = container.workspaces.create_workspace(f"batch-{next(_slugs)}")
+    with container.engine.begin() as conn:
         for states in (first, second):  # the second round overwrites part of the first
             portable.save_states(conn, a, states)
-            pg.save_states(conn, b, states)
+            fast.save_states(conn, b, states)
         assert _rows(conn, profile_states, a, ()) == _rows(conn, profile_states, b, ())
         keys = [*first, *second, (999, "never")]
-        loaded = pg.load_states(conn, b, keys)
+        loaded = fast.load_states(conn, b, keys)
         assert loaded == portable.load_states(conn, a, keys) == {**first, **second}
 
 
 @PROPERTY
 @given(first=PROFILE_ROWS, second=PROFILE_ROWS)
 def test_written_profiles_equal_the_portable_forms(
-    pg_container: Container, first: list[ProfileRow], second: list[ProfileRow]
+    container: Container, first: list[ProfileRow], second: list[ProfileRow]
 ) -> None:
-    portable = SqlProfileStateStore(pg_container.engine)
-    a = pg_container.workspaces.create_workspace(f"portable-{next(_slugs)}")
-    b = pg_container.workspaces.create_workspace(f"batch-{next(_slugs)}")
-    with pg_container.engine.begin() as conn:
+    portable, fast = SqlProfileStateStore(container.engine), _fast(container)
+    a = container.workspaces.create_workspace(f"portable-{next(_slugs)}")
+    b = container.workspaces.create_workspace(f"batch-{next(_slugs)}")
+    with container.engine.begin() as conn:
         for rows in (first, second):  # rows without assets delete, the others replace
             portable.write_profiles(conn, a, rows)
-            pg.write_profiles(conn, b, rows, T0)
+            fast.write_profiles(conn, b, rows)
         for table in (profiles, profile_interests):
             assert _rows(conn, table, a, ("updated_at",)) == _rows(conn, table, b, ("updated_at",))
+        # The time is written as SQLAlchemy writes it (SQLite: naive UTC text), so it reads
+        # back alike.
+        stamps = [
+            {v.tzinfo is None for v in conn.execute(_stamps.where(profiles.c.workspace_id == w))
+             .scalars()}
+            for w in (a, b)
+        ]  # fmt: skip
+        assert stamps[0] == stamps[1]
 
 
 def test_contact_reads_and_merge_cleanup_equal_the_portable_forms(
-    pg_container: Container,
+    container: Container,
 ) -> None:
-    site = Site.create(pg_container, "reads")
+    site = Site.create(container, "reads")
     site.write(page(T0, {"anonymousId": "a1"}, "vb-1"), page(T0, {"anonymousId": "a2"}, "map-1"))
     site.write(
         track(T0, {"anonymousId": "a1", "userId": "u1"}, "Asset Downloaded", asset_id="map-1"),
         msg("identify", T0, {"anonymousId": "a2"}, traits={"email": "ada@bank.example"}),
         msg("identify", T0, {"userId": "u1"}, traits={"email": "ada@bank.example"}),
     )  # a1, a2 and u1 end up one contact: merges re-point identities
-    updater = pg_container.profile_updater
+    updater = container.profile_updater
     updater.catch_up(site.workspace_id)
-    ws, portable = site.workspace_id, SqlProfileStateStore(pg_container.engine)
-    with pg_container.engine.begin() as conn:
+    ws, portable = site.workspace_id, SqlProfileStateStore(container.engine)
+    fast = _fast(container)
+    with container.engine.begin() as conn:
         identity_ids = list(range(1, 50))
         contacts = sorted(portable.contacts_of(conn, ws, identity_ids))
-        assert pg.contacts_of(conn, ws, identity_ids) == set(contacts)
+        assert fast.contacts_of(conn, ws, identity_ids) == set(contacts)
         asked = [*contacts, 10**9]
         portable_states = contact_states_portable(conn, ws, asked)
-        batch_states = pg.contact_states(conn, ws, asked)
+        batch_states = _contact_states(conn, ws, asked)
         assert {c: sorted(v, key=repr) for c, v in batch_states.items()} == {
             c: sorted(v, key=repr) for c, v in portable_states.items()
         }
         assert any(portable_states.values())
         everyone = [int(c) for c in conn.execute(select(tables.contacts.c.id)).scalars()]
         rows = [ProfileRow(c, None, None, None, ("risk",), None, None, 1) for c in everyone]
-        pg.write_profiles(conn, ws, rows, T0)  # losers of the merges get a profile again
+        fast.write_profiles(conn, ws, rows)  # losers of the merges get a profile again
     results = []
-    for drop in (pg.drop_merged, portable.drop_merged):
-        with pg_container.engine.begin() as conn:
+    for drop in (fast.drop_merged, portable.drop_merged):
+        with container.engine.begin() as conn:
             drop(conn, ws, contacts)
             results.append(
                 [_rows(conn, t, ws, ("updated_at",)) for t in (profiles, profile_interests)]
@@ -148,19 +174,19 @@ def test_contact_reads_and_merge_cleanup_equal_the_portable_forms(
     assert len(results[0][0]) < len(everyone)  # the merged-away contacts were dropped
 
 
-def test_events_after_reads_the_next_events_in_id_order(pg_container: Container) -> None:
-    site = Site.create(pg_container, "events")
-    other = Site.create(pg_container, "other")
+def test_events_after_reads_the_next_events_in_id_order(container: Container) -> None:
+    site = Site.create(container, "events")
+    other = Site.create(container, "other")
     for i in range(5):
         site.write(page(T0, {"anonymousId": f"a{i}"}, "vb-1"))
         other.write(page(T0, {"anonymousId": f"b{i}"}, "vb-1"))
-    portable = SqlProfileStateStore(pg_container.engine)
-    with pg_container.engine.begin() as conn:
+    portable, fast = SqlProfileStateStore(container.engine), _fast(container)
+    with container.engine.begin() as conn:
         for after in (0, 3, 10**9):
             for limit in (1, 2, 100):
-                got = pg.events_after(conn, site.workspace_id, after, limit)
+                got = fast.events_after(conn, site.workspace_id, after, limit)
                 assert got == portable.events_after(conn, site.workspace_id, after, limit)
-        assert len(pg.events_after(conn, site.workspace_id, 0, 100)) == 5
+        assert len(fast.events_after(conn, site.workspace_id, 0, 100)) == 5
 
 
 def test_inside_the_lock_the_event_read_walks_the_primary_key(pg_container: Container) -> None:
