@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from leadloop.services.profiling import ProfileUpdater
 from leadloop.store.engine import db_time, is_sqlite, utcnow
+from leadloop.store.profile_state import PROFILE_COLUMNS
 from leadloop.store.sqlite_rows import insert_rows
 
 BATCH: Final = 100_000
@@ -31,10 +32,6 @@ STATES_OUT: Final = (
     "sections_total, visits, downloads FROM states ORDER BY identity_id, asset_id"
 )
 """``sections_json`` as ``orjson.dumps(sorted(sections))`` writes it (tested equal)."""
-PROFILE_COLUMNS: Final = (
-    "contact_id", "buying_stage", "persona", "segment", "top_interest", "weight_log2",
-    "last_hot_at_ms", "assets",
-)  # fmt: skip
 PROFILES_OUT: Final = f"SELECT {', '.join(PROFILE_COLUMNS)} FROM profile_rows ORDER BY contact_id"
 TOPICS_OUT: Final = "SELECT contact_id, topic, rank FROM profile_topics ORDER BY contact_id, rank"
 

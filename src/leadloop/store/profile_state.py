@@ -294,6 +294,13 @@ def stored_time(value: datetime | str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+PROFILE_COLUMNS: Final = (
+    "contact_id", "buying_stage", "persona", "segment", "top_interest", "weight_log2",
+    "last_hot_at_ms", "assets",
+)  # fmt: skip
+"""The ``profiles`` columns a computed row fills, in :func:`profile_fields`'s order."""
+
+
 def profile_fields(r: ProfileRow) -> dict[str, Any]:
     """The ``profiles`` columns a computed row fills (both stores' writers use these)."""
     return {

@@ -31,6 +31,7 @@ from leadloop.domain.consumption import AssetState
 from leadloop.store.engine import is_sqlite, utcnow
 from leadloop.store.profile_state import (
     LOCK_KEY,
+    PROFILE_COLUMNS,
     STATE_COLUMNS,
     EventRow,
     ProfileRow,
@@ -77,13 +78,9 @@ _PROFILE_RECORD: Final = (
     "contact_id bigint, buying_stage text, persona text, segment text, top_interest text, "
     "weight_log2 double precision, last_hot_at_ms bigint, assets integer"
 )
-_PROFILE_KEYS: Final = (
-    "contact_id", "buying_stage", "persona", "segment", "top_interest", "weight_log2",
-    "last_hot_at_ms", "assets",
-)  # fmt: skip
 _INSERT_PROFILES: Final = (
-    f"INSERT INTO profiles (workspace_id, updated_at, {', '.join(_PROFILE_KEYS)}) "
-    f"SELECT %s, %s, {', '.join('k.' + c for c in _PROFILE_KEYS)} "
+    f"INSERT INTO profiles (workspace_id, updated_at, {', '.join(PROFILE_COLUMNS)}) "
+    f"SELECT %s, %s, {', '.join('k.' + c for c in PROFILE_COLUMNS)} "
     f"FROM json_to_recordset(%s::json) AS k({_PROFILE_RECORD})"
 )
 _INSERT_INTERESTS: Final = (

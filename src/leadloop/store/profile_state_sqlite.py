@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from leadloop.domain.consumption import AssetState
 from leadloop.store.engine import db_time, utcnow
 from leadloop.store.profile_state import (
+    PROFILE_COLUMNS,
     STATE_COLUMNS,
     EventRow,
     ProfileRow,
@@ -52,13 +53,9 @@ _CONTACTS_OF: Final = (
     "SELECT DISTINCT i.contact_id FROM json_each(?) AS k "
     "CROSS JOIN identities i ON i.id = k.value WHERE i.workspace_id = ?"
 )
-_PROFILE_KEYS: Final = (
-    "contact_id", "buying_stage", "persona", "segment", "top_interest", "weight_log2",
-    "last_hot_at_ms", "assets",
-)  # fmt: skip
 _INSERT_PROFILES: Final = (
-    f"INSERT INTO profiles (workspace_id, updated_at, {', '.join(_PROFILE_KEYS)}) "
-    f"VALUES ({', '.join('?' * (2 + len(_PROFILE_KEYS)))})"
+    f"INSERT INTO profiles (workspace_id, updated_at, {', '.join(PROFILE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (2 + len(PROFILE_COLUMNS)))})"
 )
 _INSERT_INTERESTS: Final = (
     "INSERT INTO profile_interests (workspace_id, contact_id, topic, rank) VALUES (?, ?, ?, ?)"
@@ -172,7 +169,7 @@ class SqliteProfileStateStore(SqlProfileStateStore):
             conn,
             _INSERT_PROFILES,
             (
-                (workspace_id, now, *(f[k] for k in _PROFILE_KEYS))
+                (workspace_id, now, *(f[k] for k in PROFILE_COLUMNS))
                 for f in map(profile_fields, kept)
             ),
         )
