@@ -70,6 +70,7 @@ def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 
 def state_values(state: AssetState) -> dict[str, Any]:
+    """The stored columns of a state, in STATE_COLUMNS order (the SQLite forms bind them so)."""
     return {
         "first_at_ms": state.first_at_ms,
         "last_at_ms": state.last_at_ms,
@@ -270,7 +271,7 @@ class SqlProfileStateStore:
     def _clear(self, conn: Connection, table: Table, workspace_id: int) -> None:
         """Delete the workspace's rows. On SQLite, when no other workspace has any, an
         unqualified DELETE: SQLite then frees the pages without visiting each row (15 s ->
-        under 1 s for the 14M rows of a 1M-contact rebuild). PostgreSQL keeps the row-wise
+        4-9 s for the 14M rows of a 1M-contact rebuild). PostgreSQL keeps the row-wise
         DELETE: TRUNCATE would block every reader of the table until the rebuild commits."""
         ws = table.c.workspace_id
         alone = (

@@ -30,6 +30,7 @@ from leadloop.store.profile_state import (
     SqlProfileStateStore,
     event_row,
     profile_fields,
+    state_values,
 )
 
 _STATE_SELECT: Final = "s.asset_id, " + ", ".join(f"s.{c}" for c in STATE_COLUMNS)
@@ -79,14 +80,6 @@ def _state(row: Sequence[Any], at: int) -> AssetState:
         active_ms=row[at + 6],
         sections=frozenset() if sections == "[]" else frozenset(orjson.loads(sections)),
         sections_total=row[at + 8], visits=row[at + 9], downloads=row[at + 10],
-    )  # fmt: skip
-
-
-def _state_tuple(workspace_id: int, identity_id: int, asset_id: str, s: AssetState) -> tuple:  # type: ignore[type-arg]
-    return (
-        workspace_id, identity_id, asset_id, s.first_at_ms, s.last_at_ms, s.first_event_id,
-        s.last_event_id, s.events, s.depth, s.active_ms,
-        orjson.dumps(sorted(s.sections)).decode(), s.sections_total, s.visits, s.downloads,
     )  # fmt: skip
 
 
@@ -142,7 +135,9 @@ class SqliteProfileStateStore(SqlProfileStateStore):
     def save_states(
         self, conn: Connection, workspace_id: int, states: Mapping[tuple[int, str], AssetState]
     ) -> None:
-        rows = (_state_tuple(workspace_id, i, a, s) for (i, a), s in sorted(states.items()))
+        rows = (
+            (workspace_id, i, a, *state_values(s).values()) for (i, a), s in sorted(states.items())
+        )
         _many(conn, _UPSERT_STATES, rows)
 
     def contacts_of(
