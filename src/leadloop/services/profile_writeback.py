@@ -15,7 +15,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine
 
 from leadloop.services.profiling import ProfileUpdater
-from leadloop.store.engine import db_time, is_sqlite, utcnow
+from leadloop.store.engine import db_time, dbapi_connection, is_sqlite, utcnow
 from leadloop.store.profile_state import PROFILE_COLUMNS
 from leadloop.store.sqlite_rows import insert_rows
 
@@ -46,9 +46,7 @@ def identity_map(engine: Engine, workspace_id: int) -> pa.Table:
     sql = f"SELECT id, contact_id FROM identities WHERE +workspace_id = {mark}"
     parts = []
     with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        cur = raw.cursor()
+        cur = dbapi_connection(conn).cursor()
         try:
             cur.execute(sql, (workspace_id,))
             while rows := cur.fetchmany(BATCH):
@@ -84,11 +82,8 @@ class _Sink:
             for rows in batches:
                 n += insert_rows(self.conn, table, columns, rows)
         else:
-            raw = self.conn.connection.driver_connection
-            if raw is None:  # pragma: no cover - a live transaction always has one
-                raise RuntimeError("no DBAPI connection under this transaction")
             with (
-                raw.cursor() as cur,
+                dbapi_connection(self.conn).cursor() as cur,
                 cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
             ):
                 for rows in batches:

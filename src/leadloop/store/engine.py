@@ -49,6 +49,14 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def dbapi_connection(conn: Connection) -> Any:
+    """The driver's own connection under ``conn``'s transaction (bulk paths bypass SQLAlchemy)."""
+    raw = conn.connection.driver_connection
+    if raw is None:  # pragma: no cover - a live connection always has one
+        raise RuntimeError("no DBAPI connection under this transaction")
+    return raw
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -21,7 +21,7 @@ import orjson
 from sqlalchemy import Connection
 
 from leadloop.domain.consumption import AssetState
-from leadloop.store.engine import db_time, utcnow
+from leadloop.store.engine import db_time, dbapi_connection, utcnow
 from leadloop.store.profile_state import (
     PROFILE_COLUMNS,
     STATE_COLUMNS,
@@ -84,10 +84,7 @@ def _state(row: Sequence[Any], at: int) -> AssetState:
 
 
 def _cursor(conn: Connection) -> Any:
-    raw = conn.connection.driver_connection
-    if raw is None:  # pragma: no cover - a live transaction always has one
-        raise RuntimeError("no DBAPI connection under this transaction")
-    return raw.cursor()
+    return dbapi_connection(conn).cursor()
 
 
 def _run(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
