@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -141,31 +141,68 @@ def thread_mode_known() -> bool:
     return True
 
 
+def backlog_reader(url: str) -> Callable[[], int]:
+    """Messages waiting in the store's ingest inbox, read from outside the server."""
+    from leadloop.bootstrap import bootstrap
+    from leadloop.config import Settings
+
+    container = bootstrap(Settings(database_url=url, ingest_inbox=True))
+    return container.inbox.backlog
+
+
+def wait_drained(backlog: Callable[[], int], timeout: float = 600) -> tuple[int, float]:
+    """(messages waiting when the load stopped, seconds until the drain had stored them)."""
+    start, left = time.monotonic(), backlog()
+    while backlog() > 0 and time.monotonic() - start < timeout:
+        time.sleep(0.1)
+    return left, time.monotonic() - start
+
+
 def leadloop_runs(
     url: str, key: str, seconds: int, half: float, name: str, **env: str
 ) -> dict[str, dict[str, float]]:
-    """One `serve` setup at full speed and paced at about half the ceiling."""
+    """One `serve` setup at full speed and paced at about half the ceiling; with the inbox,
+    also the time the drain needs afterwards and the end-to-end rate (events stored per
+    second from the first request to the last stored event)."""
     port = free_port()
     proc = start_serve(url, port, **env)
+    inbox = env.get("LEADLOOP_INGEST_INBOX") == "true"
+    backlog = backlog_reader(url) if inbox else None
     results: dict[str, dict[str, float]] = {}
     try:
         wait_port(port, proc)
         time.sleep(1)  # the background process is up too
         run_wrk(port, proc.pid, key, 2, 32)  # warm-up
-        results[name] = run_wrk(port, proc.pid, key, seconds, 32)
+        if backlog is not None:
+            wait_drained(backlog)
         conns = 16
         delay = max(1, int(conns * 1000 / half) - 5)
-        results[f"  {name.split(' ', 1)[1]}, ~half ceil"] = run_wrk(
-            port, proc.pid, key, seconds, conns, delay
-        )
+        for label, c, d in (
+            (name, 32, 0),
+            (f"  {name.split(' ', 1)[1]}, ~half ceil", conns, delay),
+        ):
+            results[label] = r = run_wrk(port, proc.pid, key, seconds, c, d)
+            if backlog is not None:
+                r["backlog_at_end"], r["drain_s"] = wait_drained(backlog)
+                r["end_to_end_events_per_s"] = r["requests"] * 100 / (r["seconds"] + r["drain_s"])
     finally:
         stop_serve(proc)
     return results
 
 
-def http_bench(url: str, seconds: int, workers: bool = True) -> dict[str, dict[str, float]]:
-    key = prepare_store(url)
-    results: dict[str, dict[str, float]] = {}
+MODES: dict[str, tuple[str, dict[str, str]]] = {
+    "default": ("leadloop default serve", {}),
+    "thread": ("leadloop, profiles in thread", {"LEADLOOP_PROFILE_WORKER": "thread"}),
+    "off": ("leadloop, profiles off", {"LEADLOOP_PROFILE_WORKER": "false"}),
+    "inbox": ("leadloop inbox (LEADLOOP_INGEST_INBOX)", {"LEADLOOP_INGEST_INBOX": "true"}),
+    "inbox-nice": (
+        "leadloop inbox, background nice 19",
+        {"LEADLOOP_INGEST_INBOX": "true", "LEADLOOP_BACKGROUND_NICE": "19"},
+    ),
+}
+
+
+def reference_run(key: str, seconds: int) -> dict[str, float]:
     ref_port = free_port()
     ref = subprocess.Popen(
         [PY, "-m", "uvicorn", "bench.reference_app:app", "--port", str(ref_port),
@@ -175,27 +212,41 @@ def http_bench(url: str, seconds: int, workers: bool = True) -> dict[str, dict[s
     try:
         wait_port(ref_port, ref)
         run_wrk(ref_port, ref.pid, key, 2, 32)  # warm-up
-        results["reference (parse+discard)"] = run_wrk(ref_port, ref.pid, key, seconds, 32)
+        return run_wrk(ref_port, ref.pid, key, seconds, 32)
     finally:
         stop_serve(ref)
-    half = results["reference (parse+discard)"]["rps"] / 2
-    runs: list[tuple[str, dict[str, str]]] = [("leadloop default serve", {})]
-    if thread_mode_known():
-        runs.append(("leadloop, profiles in thread", {"LEADLOOP_PROFILE_WORKER": "thread"}))
-    runs.append(("leadloop, profiles off", {"LEADLOOP_PROFILE_WORKER": "false"}))
-    for name, env in runs:
+
+
+def http_bench(
+    url: str, seconds: int, workers: bool = True, modes: tuple[str, ...] = tuple(MODES)
+) -> dict[str, dict[str, float]]:
+    """The reference before and after the Leadloop runs (the ceiling is their mean: a shared
+    machine drifts), each Leadloop setup in between."""
+    key = prepare_store(url)
+    results: dict[str, dict[str, float]] = {"reference (parse+discard)": {}}
+    before = reference_run(key, seconds)
+    half = before["rps"] / 2
+    for mode in modes:
+        if mode == "thread" and not thread_mode_known():
+            continue
+        name, env = MODES[mode]
         results.update(leadloop_runs(url, key, seconds, half, name, **env))
-    if not workers:
-        return results
-    port = free_port()
-    ll2 = start_serve(url, port, "--workers", "2")
-    try:
-        wait_port(port, ll2)
-        time.sleep(2)  # both workers up
-        run_wrk(port, ll2.pid, key, 2, 32)
-        results["leadloop --workers 2"] = run_wrk(port, ll2.pid, key, seconds, 32)
-    finally:
-        stop_serve(ll2)
+    if workers:
+        port = free_port()
+        ll2 = start_serve(url, port, "--workers", "2")
+        try:
+            wait_port(port, ll2)
+            time.sleep(2)  # both workers up
+            run_wrk(port, ll2.pid, key, 2, 32)
+            results["leadloop --workers 2"] = run_wrk(port, ll2.pid, key, seconds, 32)
+        finally:
+            stop_serve(ll2)
+    after = reference_run(key, seconds)
+    results["  reference, first run"] = before
+    results["  reference, last run"] = after
+    results["reference (parse+discard)"] = {
+        k: (before[k] + after[k]) / 2 for k in before if isinstance(before[k], int | float)
+    }
     return results
 
 
@@ -390,13 +441,22 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=50_000, help="Contacts in the world.")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only.")
     parser.add_argument("--no-sqlite", action="store_true", help="Import: PostgreSQL only.")
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help=f"HTTP: the Leadloop setups to run, comma-separated ({', '.join(MODES)}).",
+    )
     args = parser.parse_args()
     if not args.skip_http and shutil.which("wrk") is None:
         sys.exit("wrk is not installed: `apt-get install wrk` (make bench does it)")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         if not args.skip_http:
-            res = http_bench(url, args.http_seconds, workers=not args.skip_workers)
+            modes = tuple(m for m in args.modes.split(",") if m)
+            unknown = set(modes) - set(MODES)
+            if unknown:
+                sys.exit(f"unknown --modes {sorted(unknown)}; choose from {', '.join(MODES)}")
+            res = http_bench(url, args.http_seconds, not args.skip_workers, modes)
             ceiling = res["reference (parse+discard)"]["rps"]
             print(f"{'HTTP (SQLite, 100 events/request)':38s} {'req/s':>8s} {'events/s':>9s} "
                   f"{'p50 ms':>7s} {'p99 ms':>7s} {'srv CPU%':>8s} {'bg CPU%':>7s} "
@@ -405,6 +465,10 @@ def main() -> None:
                 print(f"{name:38.38s} {r['rps']:8.0f} {r['events_per_s']:9.0f} {r['p50_ms']:7.1f} "
                       f"{r['p99_ms']:7.1f} {r['server_cpu_pct']:8.0f} {r['bg_cpu_pct']:7.0f} "
                       f"{100 * r['rps'] / ceiling:6.0f}%")  # fmt: skip
+                if "drain_s" in r:
+                    print(f"{'    then the drain':38.38s} {r['backlog_at_end']:8.0f} msgs waited, "
+                          f"stored in {r['drain_s']:.1f} s; end to end "
+                          f"{r['end_to_end_events_per_s']:.0f} events/s")  # fmt: skip
             print("JSON", json.dumps({"http": res}))
         if not args.skip_import:
             imp = import_bench(

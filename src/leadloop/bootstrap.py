@@ -5,6 +5,7 @@ Nothing else creates engines or reads settings; entry points call :func:`bootstr
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -23,6 +24,7 @@ from leadloop.services.background import WakeSender
 from leadloop.services.handoff.config import HandOffConfig, SmtpConfig
 from leadloop.services.handoff.wakeup import OUTBOX_BELL
 from leadloop.services.handoff.worker import DeliveryWorker
+from leadloop.services.inbox_drain import InboxDrainer
 from leadloop.services.leads import LeadService
 from leadloop.services.profile_facts import SqlProfileFacts
 from leadloop.services.profile_worker import ProfileWorker
@@ -38,7 +40,8 @@ from leadloop.store.crm import OpportunityHook, SqlCrmStore
 from leadloop.store.crm_state import SqlSyncState
 from leadloop.store.directory import SqlDirectory
 from leadloop.store.engine import make_engine
-from leadloop.store.ingest import SqlIngestStore
+from leadloop.store.inbox import Inbox, InboxEntry, open_inbox
+from leadloop.store.ingest import SqlIngestStore, WriteResult, WriteUnit
 from leadloop.store.leads import SqlLeadStore
 from leadloop.store.reps import SqlReps
 from leadloop.store.rules import SqlRuleStore
@@ -71,17 +74,21 @@ class Container:
     """``on_opportunity_changed(conn, change)`` callbacks every CRM sync and opportunity
     import runs in its write transaction (the lifecycle and content tagging register here)."""
     profile_config: ProfileConfig = field(default_factory=ProfileConfig)
-    _writer: GroupCommitWriter | None = field(default=None, repr=False)
+    _writer: GroupCommitWriter[WriteUnit, WriteResult] | None = field(default=None, repr=False)
     _profile_worker: ProfileWorker | None = field(default=None, repr=False)
     _profile_updater: ProfileUpdater | None = field(default=None, repr=False)
     _wake: WakeSender | None = field(default=None, repr=False)
+    _inbox: Inbox | None = field(default=None, repr=False)
+    _inbox_writer: GroupCommitWriter[InboxEntry, int] | None = field(default=None, repr=False)
+    _drainer: InboxDrainer | None = field(default=None, repr=False)
+    _backlog: tuple[float, int] = field(default=(0.0, 0), repr=False)
 
     @property
-    def writer(self) -> GroupCommitWriter:
+    def writer(self) -> GroupCommitWriter[WriteUnit, WriteResult]:
         """The group-commit writer, started on first use."""
         if self._writer is None:
             self._writer = GroupCommitWriter(
-                self.ingest_store,
+                self.ingest_store.write,
                 max_pending=self.settings.ingest_queue_batches,
                 max_group_messages=self.settings.ingest_group_max_messages,
             )
@@ -89,13 +96,77 @@ class Container:
             mode = self.settings.profile_worker
             if mode == "thread":
                 self._writer.add_commit_listener(self.profile_worker.notify)
-            elif mode == "process" and self.settings.background_socket:
-                # The background process folds and delivers: wake it after each commit, and
-                # forward this process's outbox rings (admin replay) to its delivery worker.
-                self._wake = WakeSender(self.settings.background_socket)
-                self._writer.add_commit_listener(self._wake.workspaces)
-                OUTBOX_BELL.add_forwarder(self._wake.outbox)
+            elif (wake := self._wake_sender()) is not None:
+                self._writer.add_commit_listener(wake.workspaces)
         return self._writer
+
+    def _wake_sender(self) -> WakeSender | None:
+        """With a background process: the datagrams that wake it after each commit (this
+        process's outbox rings, from admin replays, are forwarded to its delivery worker)."""
+        if self.settings.profile_worker != "process" or not self.settings.background_socket:
+            return None
+        if self._wake is None:
+            self._wake = WakeSender(self.settings.background_socket)
+            OUTBOX_BELL.add_forwarder(self._wake.outbox)
+        return self._wake
+
+    @property
+    def uses_inbox(self) -> bool:
+        """Whether tracking requests go through the ingest inbox (``LEADLOOP_INGEST_INBOX``)."""
+        return self.settings.ingest_inbox
+
+    @property
+    def inbox(self) -> Inbox:
+        if self._inbox is None:
+            self._inbox = open_inbox(
+                self.engine, sqlite_synchronous=self.settings.sqlite_synchronous
+            )
+        return self._inbox
+
+    @property
+    def inbox_writer(self) -> GroupCommitWriter[InboxEntry, int]:
+        """Group commit of tracking requests into the inbox; wakes the drain after each."""
+        if self._inbox_writer is None:
+            inbox = self.inbox
+            self._inbox_writer = GroupCommitWriter(
+                inbox.append,
+                max_pending=self.settings.ingest_queue_batches,
+                max_group_messages=self.settings.ingest_group_max_messages,
+            )
+            self._inbox_writer.start()
+            wake = self._wake_sender()
+            if wake is not None:  # the background process drains
+                self._inbox_writer.add_commit_listener(wake.inbox)
+            else:  # no background process: a thread of this one drains
+                drainer = self.drainer
+                if self.settings.profile_worker == "thread":
+                    drainer.add_commit_listener(self.profile_worker.notify)
+                drainer.start()
+                self._inbox_writer.add_commit_listener(drainer.notify)
+        return self._inbox_writer
+
+    def inbox_full(self, max_age_s: float = 0.5) -> bool:
+        """Whether the inbox holds ``inbox_max_messages`` or more (read at most twice a
+        second: back-pressure need not be exact, appends must stay cheap)."""
+        read_at, backlog = self._backlog
+        now = time.monotonic()
+        if now - read_at > max_age_s:
+            backlog = self.inbox.backlog()
+            self._backlog = (now, backlog)
+        return backlog >= self.settings.inbox_max_messages
+
+    @property
+    def drainer(self) -> InboxDrainer:
+        """The inbox drain (not started: ``start()`` runs it as a thread)."""
+        if self._drainer is None:
+            self._drainer = InboxDrainer(
+                self.inbox,
+                self.ingest_store,
+                self.limits,
+                max_messages=self.settings.inbox_drain_messages,
+                poll_seconds=self.settings.inbox_poll_seconds,
+            )
+        return self._drainer
 
     @property
     def reps(self) -> SqlReps:
@@ -156,6 +227,12 @@ class Container:
         return self._profile_worker
 
     def close(self) -> None:
+        if self._inbox_writer is not None:
+            self._inbox_writer.stop()
+            self._inbox_writer = None
+        if self._drainer is not None:
+            self._drainer.stop()
+            self._drainer = None
         if self._profile_worker is not None:
             self._profile_worker.stop()
             self._profile_worker = None
@@ -166,6 +243,9 @@ class Container:
             OUTBOX_BELL.remove_forwarder(self._wake.outbox)
             self._wake.close()
             self._wake = None
+        if self._inbox is not None:
+            self._inbox.close()
+            self._inbox = None
         self.engine.dispose()
 
 

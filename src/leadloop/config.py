@@ -42,6 +42,35 @@ class Settings(BaseSettings):
         default=256,
         description="Requests waiting for the store before the tracking API answers 429.",
     )
+    ingest_inbox: bool = Field(
+        default=False,
+        description="Make a tracking request durable as one row of the ingest inbox and "
+        "answer; the drain (in the background process, or a thread of this one) parses, "
+        "deduplicates and stores its events moments later. The API answers several times "
+        "faster; the answer counts accepted and rejected messages but not duplicates. On "
+        "SQLite the inbox is a sidecar file beside the store (`leadloop.db.inbox`).",
+    )
+    background_nice: int = Field(
+        default=0,
+        ge=0,
+        le=19,
+        description="Niceness `leadloop background` gives itself: above 0 the tracking API "
+        "gets the CPU first and the background (the inbox drain, profiles, delivery) "
+        "catches up when requests slow down; useful with the inbox on a small host.",
+    )
+    inbox_max_messages: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="Messages waiting in the inbox before the tracking API answers 429.",
+    )
+    inbox_drain_messages: int = Field(
+        default=5000, ge=1, description="Most messages one drain transaction stores."
+    )
+    inbox_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="Fallback poll of the inbox drain (appends also wake it at once).",
+    )
     ingest_group_max_messages: int = Field(
         default=5000, description="Most messages the writer commits in one transaction."
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +29,9 @@ class Api:
     write_key: str
     engine: Engine
     workspace_id: int
+    queued: bool = False
+    """Through the ingest inbox: reads first drain it (what was answered 200 is stored)."""
+    settle: Callable[[], object] = lambda: None
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         call = functools.partial(self.client.request, method, path, **kwargs)
@@ -44,6 +47,7 @@ class Api:
         return self.post(path, content=orjson.dumps(body), **kwargs)
 
     def rows(self, table: Table = events) -> list[Row[Any]]:
+        self.settle()
         with self.engine.connect() as conn:
             return list(
                 conn.execute(
@@ -54,6 +58,7 @@ class Api:
             )
 
     def count_everywhere(self, table: Table) -> int:
+        self.settle()
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
@@ -88,6 +93,10 @@ def in_process_api(container: Container, write_key: str, workspace_id: int) -> I
     with start_blocking_portal() as portal:
         client = httpx.AsyncClient(transport=transport, base_url="http://leadloop.test")
         try:
-            yield Api(portal, client, write_key, container.engine, workspace_id)
+            yield Api(
+                portal, client, write_key, container.engine, workspace_id,
+                queued=container.uses_inbox,
+                settle=container.drainer.drain if container.uses_inbox else lambda: None,
+            )  # fmt: skip
         finally:
             portal.call(client.aclose)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from leadloop.domain.identity import dedup_key
 from leadloop.domain.messages import BatchEnvelope, parse_message
-from leadloop.domain.plain_messages import parse_plain_message
+from leadloop.domain.plain_messages import is_valid_plain_message, parse_plain_message
 from leadloop.errors import InvalidMessageError
 
 RECEIVED = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
@@ -121,3 +121,37 @@ def test_the_simulators_page_track_and_screen_views_take_the_fast_lane() -> None
         fast = parse_plain_message(copy.deepcopy(raw), BatchEnvelope(RECEIVED))
         assert fast is not None
         assert fast == parse_message(raw, BatchEnvelope(RECEIVED))
+
+
+ENVELOPES = st.builds(
+    BatchEnvelope,
+    st.just(RECEIVED),
+    st.none() | PLAIN_TYPES | st.just("identify"),
+    st.none()
+    | st.sampled_from([datetime(2025, 1, 1, 0, 54, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)]),
+    st.none() | st.sampled_from([{"traits": {"a": 1}}, {"library": {"name": "x"}}, {}]),
+    st.none() | st.just({"All": True}),
+    st.none() | st.just("203.0.113.5"),
+)
+
+
+@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(MESSAGES, ENVELOPES)
+def test_a_message_the_verdict_calls_valid_is_one_both_parsers_accept(
+    raw: dict[str, Any], envelope: BatchEnvelope
+) -> None:
+    """The ingest inbox answers with this verdict and parses later: a message it counts as
+    accepted must never turn out rejected (a False only means "ask the parsers")."""
+    if not is_valid_plain_message(copy.deepcopy(raw), envelope):
+        return
+    fast = parse_plain_message(copy.deepcopy(raw), envelope, new_id=lambda: "fresh-id")
+    assert fast is not None
+    assert fast == parse_message(copy.deepcopy(raw), envelope, new_id=lambda: "fresh-id")
+
+
+@given(ENVELOPES)
+def test_the_verdict_knows_the_common_message_valid(envelope: BatchEnvelope) -> None:
+    raw = _plain(context={"page": {"url": "https://acme.example/wp"}})
+    known = is_valid_plain_message(raw, envelope)
+    has_traits = envelope.context is not None and "traits" in envelope.context
+    assert known == (envelope.implied_type in (None, "page", "screen") and not has_traits)

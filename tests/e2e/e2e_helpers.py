@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -22,6 +23,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def child_pids(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc; Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
 
 
 @dataclass
@@ -64,10 +79,15 @@ class LiveServer:
         self.kill()
         raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
 
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hook runs, nothing is flushed."""
+    def kill(self, children: bool = False) -> None:
+        """SIGKILL: no shutdown hook runs, nothing is flushed. ``children``: its background
+        process too, at once (a drain transaction in flight is cut off)."""
         if self.process is not None and self.process.poll() is None:
+            children_pids = child_pids(self.process.pid) if children else []
             self.process.send_signal(signal.SIGKILL)
+            for pid in children_pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             self.process.wait(10)
 
     def stop(self) -> None:

@@ -50,10 +50,21 @@ class TrackingAccepted(BaseModel):
     """Answer to an accepted request: every message is stored, known duplicate, or rejected."""
 
     success: bool = True
-    accepted: int = Field(description="Messages stored now or already stored (duplicates).")
-    duplicates: int = Field(description="Messages already stored earlier (same messageId).")
+    accepted: int = Field(
+        description="Valid messages: stored now, already stored earlier "
+        "(duplicates), or (queued) in the inbox."
+    )
+    duplicates: int | None = Field(
+        description="Messages already stored earlier (same messageId); null when queued: the "
+        "inbox drain drops them later."
+    )
     rejected: int = Field(description="Messages kept in quarantine with their reason.")
     errors: list[str] = Field(default_factory=list, description="One reason per reject.")
+    queued: bool = Field(
+        default=False,
+        description="True with `LEADLOOP_INGEST_INBOX`: the request is durable in the ingest "
+        "inbox and its events appear once the drain has stored them (moments later).",
+    )
 
 
 class ErrorBody(BaseModel):

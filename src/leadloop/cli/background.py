@@ -15,7 +15,20 @@ from pathlib import Path
 import typer
 
 from leadloop.cli.context import DatabaseOption, console, open_container
+from leadloop.config import Settings
 from leadloop.services.background import Background
+
+
+def _lower_priority(nice: int) -> None:
+    """Linux keeps a niceness per thread (new ones inherit it): set it on every thread that
+    exists now (native pools that imports started), before ours start."""
+    if not nice:
+        return
+    tasks = Path("/proc/self/task")
+    tids = [int(t) for t in os.listdir(tasks)] if tasks.is_dir() else [0]
+    for tid in tids:
+        with contextlib.suppress(OSError):  # a thread that just ended
+            os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
 
 
 def background(
@@ -36,6 +49,7 @@ def background(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    _lower_priority(Settings().background_nice)
     with open_container(database_url) as c:
         loop = Background(c, wake_socket=wake_socket, profiles=profiles, delivery=delivery)
         if parent_pid is None:

@@ -38,11 +38,12 @@ Mode = Literal["thread", "process", "off"]
 
 
 def resolve_mode(settings: Settings) -> Mode:
-    """`serve`'s default: ``process`` on PostgreSQL, ``thread`` on SQLite; an explicit
-    setting (environment, .env) wins."""
+    """`serve`'s default: ``process`` on PostgreSQL and with the ingest inbox (the HTTP
+    process then never writes the main store, so the child drains it without waiting for a
+    lock), ``thread`` on SQLite otherwise; an explicit setting (environment, .env) wins."""
     if "profile_worker" in settings.model_fields_set:
         return settings.profile_worker
-    return "thread" if settings.is_sqlite else "process"
+    return "thread" if settings.is_sqlite and not settings.ingest_inbox else "process"
 
 
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:

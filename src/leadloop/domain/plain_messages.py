@@ -20,6 +20,7 @@ from leadloop.domain.messages import (
     corrected_timestamp,
     parse_timestamp,
 )
+from leadloop.errors import InvalidMessageError
 
 _PLAIN_TYPES: Final = ("track", "page", "screen")  # a tuple: `type` may be unhashable JSON
 
@@ -42,6 +43,57 @@ def parse_plain_message(
     Raises:
         InvalidMessageError: only where ``parse_message`` raises the same (device times).
     """
+    shape = _plain_shape(raw, envelope)
+    if shape is None:
+        return None
+    kind, anonymous_id, user_id, event, name, properties, context, integrations = shape
+    get = raw.get  # type: ignore[attr-defined]  # a dict: _plain_shape checked
+    context = _merged(envelope.context, context)
+    if envelope.ip and "ip" not in context:
+        context = {**context, "ip": envelope.ip}
+    original = parse_timestamp(get("timestamp"), "timestamp")
+    sent_at = parse_timestamp(get("sentAt"), "sentAt") or envelope.sent_at
+    return Message(
+        type=kind,
+        message_id=get("messageId") or new_id(),
+        timestamp=corrected_timestamp(envelope.received_at, sent_at, original),
+        received_at=envelope.received_at,
+        anonymous_id=anonymous_id,
+        user_id=user_id,
+        event=event,
+        name=name,
+        properties=properties or {},
+        context=context,
+        integrations=_merged(envelope.integrations, integrations),
+        original_timestamp=original,
+        sent_at=sent_at,
+    )
+
+
+def is_valid_plain_message(raw: object, envelope: BatchEnvelope) -> bool:
+    """True only where :func:`parse_plain_message` returns a message (so ``parse_message``
+    accepts it), without building it: the ingest inbox only needs the verdict before it
+    answers. False means "not known valid": ask the parsers."""
+    if _plain_shape(raw, envelope) is None:
+        return False
+    get = raw.get  # type: ignore[attr-defined]  # a dict: _plain_shape checked
+    try:
+        original = parse_timestamp(get("timestamp"), "timestamp")
+        sent_at = parse_timestamp(get("sentAt"), "sentAt") or envelope.sent_at
+        corrected_timestamp(envelope.received_at, sent_at, original)
+    except InvalidMessageError:
+        return False
+    return True
+
+
+_Shape = tuple[
+    str, "str | None", "str | None", "str | None", "str | None", Any, Any, Any
+]  # fmt: skip
+
+
+def _plain_shape(raw: object, envelope: BatchEnvelope) -> _Shape | None:
+    """The fields of a plain message (kind, ids, event, name, the item's own objects), or
+    ``None`` where it is not plain. Device times are left to the caller."""
     if raw.__class__ is not dict:
         return None
     get = raw.get
@@ -74,31 +126,15 @@ def parse_plain_message(
     properties, context, integrations = get("properties"), get("context"), get("integrations")
     if not (_plain_object(properties) and _plain_object(context) and _plain_object(integrations)):
         return None
-    context = _merged(envelope.context, context)
-    if "traits" in context:
+    # "traits" in the merged context, without merging: in either level.
+    if (context is not None and "traits" in context) or (
+        envelope.context is not None and "traits" in envelope.context
+    ):
         return None
-    if envelope.ip and "ip" not in context:
-        context = {**context, "ip": envelope.ip}
     message_id = get("messageId")
     if message_id is not None and message_id != "" and not _plain_id(message_id):
         return None
-    original = parse_timestamp(get("timestamp"), "timestamp")
-    sent_at = parse_timestamp(get("sentAt"), "sentAt") or envelope.sent_at
-    return Message(
-        type=kind,
-        message_id=message_id or new_id(),
-        timestamp=corrected_timestamp(envelope.received_at, sent_at, original),
-        received_at=envelope.received_at,
-        anonymous_id=anonymous_id,
-        user_id=user_id,
-        event=event,
-        name=name,
-        properties=properties or {},
-        context=context,
-        integrations=_merged(envelope.integrations, integrations),
-        original_timestamp=original,
-        sent_at=sent_at,
-    )
+    return kind, anonymous_id, user_id, event, name, properties, context, integrations
 
 
 def _merged(batch_level: dict[str, Any] | None, item: dict[str, Any] | None) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from typing import Protocol
 
 from leadloop.services.handoff.wakeup import OUTBOX_BELL
 from leadloop.services.handoff.worker import DeliveryWorker, start_in_thread
+from leadloop.services.inbox_drain import InboxDrainer
 from leadloop.services.profile_worker import ProfileWorker
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ def encode_workspaces(workspace_ids: Iterable[int]) -> bytes:
 
 
 def decode(payload: bytes) -> tuple[str, list[int]] | None:
-    """``("w", ids)`` (empty: all), ``("o", [])``, or ``None`` for anything else."""
-    if payload == b"o":
-        return "o", []
+    """``("w", ids)`` (empty: all), ``("o", [])``, ``("i", [])`` or ``None`` otherwise."""
+    if payload in (b"o", b"i"):
+        return payload.decode(), []
     if payload == b"w":
         return "w", []
     if not payload.startswith(b"w "):
@@ -75,6 +76,10 @@ class WakeSender:
         """Outbox rows committed here: the background delivery worker should claim now."""
         self._send(b"o")
 
+    def inbox(self, _workspace_ids: Iterable[int] = ()) -> None:
+        """Inbox appends committed here (the inbox writer's listener): drain now."""
+        self._send(b"i")
+
     def _send(self, payload: bytes) -> None:
         try:
             self._sock.sendto(payload, self.path)
@@ -94,10 +99,12 @@ class WakeListener:
         path: str,
         on_workspaces: Callable[[list[int]], None],
         on_outbox: Callable[[], None],
+        on_inbox: Callable[[], None] = lambda: None,
     ) -> None:
         self.path = path
         self.on_workspaces = on_workspaces
         self.on_outbox = on_outbox
+        self.on_inbox = on_inbox
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
@@ -142,6 +149,8 @@ class WakeListener:
             kind, ids = message
             if kind == "o":
                 self.on_outbox()
+            elif kind == "i":
+                self.on_inbox()
             else:
                 self.on_workspaces(ids)
 
@@ -152,13 +161,20 @@ class Parts(Protocol):
     @property
     def profile_worker(self) -> ProfileWorker: ...
 
+    @property
+    def uses_inbox(self) -> bool: ...
+
+    @property
+    def drainer(self) -> InboxDrainer: ...
+
     def delivery_worker(self, name: str | None = None) -> DeliveryWorker: ...
 
     def close(self) -> None: ...
 
 
 class Background:
-    """The profile worker, the delivery worker and their wake listener, in this process."""
+    """The profile worker, the delivery worker, the inbox drain (with
+    ``LEADLOOP_INGEST_INBOX``) and their wake listener, in this process."""
 
     def __init__(
         self,
@@ -177,10 +193,21 @@ class Background:
 
     def start(self) -> None:
         c = self.container
+        drainer = c.drainer if c.uses_inbox else None
+        if drainer is not None and self.profiles:
+            drainer.add_commit_listener(c.profile_worker.notify)
         if self.wake_socket:  # listen first: a commit after the catch-up below still wakes us
             Path(self.wake_socket).parent.mkdir(parents=True, exist_ok=True)
-            self._listener = WakeListener(self.wake_socket, self._on_workspaces, OUTBOX_BELL.ring)
+            self._listener = WakeListener(
+                self.wake_socket,
+                self._on_workspaces,
+                OUTBOX_BELL.ring,
+                drainer.notify if drainer is not None else lambda: None,
+            )
             self._listener.start()
+        if drainer is not None:
+            drainer.start()  # its first pass drains what waited while nothing ran
+            drainer.notify()
         if self.profiles:
             # Catch every workspace up at once: events committed while no background process
             # ran (a restart after a crash) must not wait for the first poll.
@@ -190,7 +217,8 @@ class Background:
         logger.info(
             "background.started",
             extra={"fields": {"pid": os.getpid(), "profiles": self.profiles,
-                              "delivery": self.delivery, "wake_socket": self.wake_socket}},
+                              "delivery": self.delivery, "inbox": drainer is not None,
+                              "wake_socket": self.wake_socket}},
         )  # fmt: skip
 
     def _on_workspaces(self, workspace_ids: list[int]) -> None:

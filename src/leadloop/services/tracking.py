@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from leadloop.domain.messages import BatchEnvelope, Message, parse_message, parse_timestamp
-from leadloop.domain.plain_messages import parse_plain_message
+from leadloop.domain.plain_messages import is_valid_plain_message, parse_plain_message
 from leadloop.errors import InvalidMessageError, PayloadTooLargeError, ValidationError
 from leadloop.store.ingest import Rejected
 
@@ -33,6 +33,8 @@ class ParsedRequest:
     messages: list[Message] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     write_key: str | None = None
+    accepted: int = 0
+    """Valid messages; with ``verdict_only`` these are counted, not kept in ``messages``."""
 
 
 def load_json(body: bytes, limits: Limits) -> Any:
@@ -57,8 +59,12 @@ def parse_body(
     source: str,
     limits: Limits,
     ip: str | None = None,
+    verdict_only: bool = False,
 ) -> ParsedRequest:
     """Split a single-message or batch body into messages and rejects.
+
+    ``verdict_only`` (the ingest inbox, which stores the body and parses it later) counts
+    the valid messages without building them; rejects and reasons are the same.
 
     Raises:
         ValidationError: the body as a whole is unusable (not an object, no ``batch`` list).
@@ -88,7 +94,7 @@ def parse_body(
         items = [data]
         envelope = BatchEnvelope(received_at, implied_type, ip=ip)
     out = ParsedRequest(write_key=write_key)
-    _parse_items(items, envelope, source, limits, out)
+    _parse_items(items, envelope, source, limits, out, verdict_only)
     return out
 
 
@@ -98,10 +104,12 @@ def _parse_items(
     source: str,
     limits: Limits,
     out: ParsedRequest,
+    verdict_only: bool = False,
 ) -> None:
     limit = limits.max_message_bytes
     dumps = orjson.dumps
     accept = out.messages.append
+    valid = 0
     for index, item in enumerate(items):
         try:
             encoded = dumps(item)
@@ -119,10 +127,16 @@ def _parse_items(
                     )
                 )  # fmt: skip
                 continue
+        if verdict_only and is_valid_plain_message(item, envelope):
+            valid += 1
+            continue
         try:
             message = parse_plain_message(item, envelope) or parse_message(item, envelope)
         except InvalidMessageError as exc:
             raw = encoded.decode() if encoded is not None else repr(item)
             out.rejected.append(Rejected(source, f"message {index}: {exc.message}", raw, index))
             continue
-        accept(message)
+        valid += 1
+        if not verdict_only:
+            accept(message)
+    out.accepted = valid

@@ -10,31 +10,51 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from leadloop.errors import OverloadedError
-from leadloop.store.ingest import SqlIngestStore, WriteResult, WriteUnit
 
 logger = logging.getLogger(__name__)
 
 
+class Unit(Protocol):
+    """What the writer groups: a workspace's request with a size in messages."""
+
+    @property
+    def workspace_id(self) -> int: ...
+
+    @property
+    def size(self) -> int: ...
+
+
+U = TypeVar("U", bound=Unit)
+R = TypeVar("R")
+
+
 @dataclass(slots=True)
-class _Job:
-    unit: WriteUnit
-    future: Future[WriteResult]
+class _Job(Generic[U, R]):
+    unit: U
+    future: Future[R]
 
 
-class GroupCommitWriter:
-    """Owns the only write path of a server process to the events table."""
+class GroupCommitWriter(Generic[U, R]):
+    """Owns one write path of a server process: the events table (``SqlIngestStore.write``)
+    or the ingest inbox (``Inbox.append``). ``write(units)`` stores units in one transaction
+    and returns one result per unit."""
 
     def __init__(
-        self, store: SqlIngestStore, *, max_pending: int = 256, max_group_messages: int = 5000
+        self,
+        write: Callable[[Sequence[U]], Sequence[R]],
+        *,
+        max_pending: int = 256,
+        max_group_messages: int = 5000,
     ) -> None:
-        self.store = store
+        self._write = write
         self.max_group_messages = max_group_messages
-        self._queue: queue.Queue[_Job | None] = queue.Queue(maxsize=max_pending)
+        self._queue: queue.Queue[_Job[U, R] | None] = queue.Queue(maxsize=max_pending)
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[Iterable[int]], None]] = []
 
@@ -42,7 +62,7 @@ class GroupCommitWriter:
         """Call ``listener(workspace_ids)`` after each successful commit; it must not block."""
         self._listeners.append(listener)
 
-    def _notify(self, group: list[_Job]) -> None:
+    def _notify(self, group: list[_Job[U, R]]) -> None:
         workspace_ids = {j.unit.workspace_id for j in group}
         for listener in self._listeners:
             try:
@@ -61,9 +81,9 @@ class GroupCommitWriter:
             self._thread.join(timeout=30)
             self._thread = None
 
-    def submit(self, unit: WriteUnit) -> Future[WriteResult]:
+    def submit(self, unit: U) -> Future[R]:
         """Queue a unit; raise :class:`OverloadedError` when the queue is full."""
-        future: Future[WriteResult] = Future()
+        future: Future[R] = Future()
         try:
             self._queue.put_nowait(_Job(unit, future))
         except queue.Full:
@@ -78,7 +98,7 @@ class GroupCommitWriter:
             if job is None:
                 return
             group = [job]
-            size = len(job.unit.messages)
+            size = job.unit.size
             stop = False
             while size < self.max_group_messages:
                 try:
@@ -89,14 +109,14 @@ class GroupCommitWriter:
                     stop = True
                     break
                 group.append(more)
-                size += len(more.unit.messages)
+                size += more.unit.size
             self._commit(group)
             if stop:
                 return
 
-    def _commit(self, group: list[_Job]) -> None:
+    def _commit(self, group: list[_Job[U, R]]) -> None:
         try:
-            results = self.store.write([j.unit for j in group])
+            results = self._write([j.unit for j in group])
         except Exception as exc:  # every waiter must hear about the failure
             if len(group) > 1:
                 # One bad request must not fail its neighbours: retry each on its own.

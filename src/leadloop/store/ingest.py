@@ -4,7 +4,8 @@ transaction, so that a batch is either wholly stored or not acknowledged at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -61,6 +62,10 @@ class WriteUnit:
     messages: Sequence[Message]
     rejected: Sequence[Rejected] = field(default_factory=list)
 
+    @property
+    def size(self) -> int:
+        return len(self.messages)
+
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
@@ -115,12 +120,17 @@ class SqlIngestStore:
     def write(self, units: Sequence[WriteUnit]) -> list[WriteResult]:
         """Store every unit in one transaction; raise :class:`StoreError` and store nothing
         when any part fails."""
+        with self.transaction() as conn:
+            return self.write_in(conn, units)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction for :meth:`write_in` (the inbox drain claims in it too)."""
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(sqlite_immediate=True)
                 with conn.begin():
-                    self._lock_workspaces(conn, units)
-                    results = [self._write_unit(conn, unit) for unit in units]
+                    yield conn
         except (SQLAlchemyError, self._driver_error) as exc:
             for resolver, _repo in self._resolvers.values():
                 resolver.forget()
@@ -130,7 +140,11 @@ class SqlIngestStore:
             for resolver, _repo in self._resolvers.values():
                 resolver.forget()
             raise
-        return results
+
+    def write_in(self, conn: Connection, units: Sequence[WriteUnit]) -> list[WriteResult]:
+        """Store ``units`` inside ``conn``'s transaction (from :meth:`transaction`)."""
+        self._lock_workspaces(conn, units)
+        return [self._write_unit(conn, unit) for unit in units]
 
     def _lock_workspaces(self, conn: Connection, units: Sequence[WriteUnit]) -> None:
         """PostgreSQL: one writer per workspace at a time, across processes.

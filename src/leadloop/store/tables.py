@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -659,4 +660,31 @@ sale_lead_moves = Table(
     Column("at", UtcDateTime, nullable=False),
     UniqueConstraint("opportunity_id", "contact_id", "status"),
     Index(None, "contact_id"),
+)
+
+# --- Ingest inbox (revision 0011) ---------------------------------------------------------
+# With `LEADLOOP_INGEST_INBOX`, a tracking request is durable once its body is here; the
+# drain (leadloop.services.inbox_drain) turns it into events later. PostgreSQL keeps the rows
+# in this table; SQLite keeps them in a sidecar file with the same table (store/inbox.py),
+# so ingest never waits for the main file's one write lock, and records in `inbox_cursor`,
+# inside each drain's transaction, the last sidecar row it turned into events.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("workspace_id", Integer, nullable=False),
+    Column("source_id", Integer, nullable=False),
+    Column("source", String(300), nullable=False),  # "api:/v1/batch": the quarantine source
+    Column("implied_type", String(10)),  # the type a single-message path implies
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("ip", String(64)),
+    Column("messages", Integer, nullable=False),  # valid messages, for the backlog limit
+    Column("body", LargeBinary, nullable=False),  # the decoded JSON body, zlib-compressed
+    sqlite_autoincrement=True,  # ids never reused after a trim: the cursor relies on it
+)
+inbox_cursor = Table(
+    "inbox_cursor",
+    metadata,
+    Column("inbox", String(36), primary_key=True),  # the sidecar file's own id
+    Column("last_id", BigInteger, nullable=False),
 )

@@ -2,7 +2,9 @@
 
 Existing Segment and RudderStack clients work unchanged: JSON is read whatever the
 Content-Type, gzip is accepted, the write key comes from Basic auth or the body, unknown
-keys get 401 (clients drop rather than retry), and 200 means the messages are in the store.
+keys get 401 (clients drop rather than retry), and 200 means the messages are in the store:
+as events, or (``LEADLOOP_INGEST_INBOX``) as the request itself in the ingest inbox, which
+the drain turns into events moments later.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from leadloop.api.deps import authenticate, basic_username
 from leadloop.api.errors import error_response, json_response
 from leadloop.api.schemas import ErrorBody, SegmentBatch, SegmentMessage, TrackingAccepted
 from leadloop.bootstrap import Container
-from leadloop.errors import LeadloopError, PayloadTooLargeError, ValidationError
+from leadloop.errors import LeadloopError, OverloadedError, PayloadTooLargeError, ValidationError
 from leadloop.services.tracking import load_json, parse_body
+from leadloop.store.inbox import InboxEntry
 from leadloop.store.ingest import Rejected, WriteUnit
 
 logger = logging.getLogger(__name__)
@@ -129,6 +132,7 @@ async def handle(request: Request, implied_type: str | None) -> Response:
             await _quarantine_body(request, header_key, source, exc, kept)
         return error_response(exc)
     key = header_key or (data.get("writeKey") if isinstance(data, dict) else None)
+    ip = _client_ip(request, container.settings.trusted_proxies)
     try:
         info = authenticate(request, key if isinstance(key, str) else None, scope="write")
         parsed = parse_body(
@@ -137,14 +141,29 @@ async def handle(request: Request, implied_type: str | None) -> Response:
             implied_type=implied_type,
             source=source,
             limits=container.limits,
-            ip=_client_ip(request, container.settings.trusted_proxies),
+            ip=ip,
+            verdict_only=container.uses_inbox,
         )
     except LeadloopError as exc:
         return error_response(exc)
-    unit = WriteUnit(info.workspace_id, info.source_id, parsed.messages, parsed.rejected)
+    duplicates: int | None = None
     try:
-        future = container.writer.submit(unit)
-        result = await asyncio.wrap_future(future)
+        if container.uses_inbox:
+            # Durable as the request itself; the drain judges it again, the same way.
+            if container.inbox_full():
+                raise OverloadedError(
+                    "the inbox is full while the store catches up; retry shortly", retry_after=1
+                )
+            if parsed.accepted or parsed.rejected:
+                entry = InboxEntry(
+                    info.workspace_id, info.source_id, source, implied_type, received_at, ip,
+                    parsed.accepted, body,
+                )  # fmt: skip
+                await asyncio.wrap_future(container.inbox_writer.submit(entry))
+        else:
+            unit = WriteUnit(info.workspace_id, info.source_id, parsed.messages, parsed.rejected)
+            result = await asyncio.wrap_future(container.writer.submit(unit))
+            duplicates = result.duplicates
     except LeadloopError as exc:
         return error_response(exc)
     if implied_type is not None and parsed.rejected:
@@ -156,15 +175,16 @@ async def handle(request: Request, implied_type: str | None) -> Response:
         return json_response({"code": code, "message": reason, "detail": {}}, status)
     logger.debug(
         "ingest.request",
-        extra={"fields": {"stored": result.stored, "rejected": result.rejected}},
+        extra={"fields": {"accepted": parsed.accepted, "rejected": len(parsed.rejected)}},
     )
     return json_response(
         {
             "success": True,
-            "accepted": result.stored + result.duplicates,
-            "duplicates": result.duplicates,
-            "rejected": result.rejected,
+            "accepted": parsed.accepted,
+            "duplicates": duplicates,
+            "rejected": len(parsed.rejected),
             "errors": [r.reason for r in parsed.rejected],
+            "queued": container.uses_inbox,
         }
     )
 
