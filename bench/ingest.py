@@ -2,14 +2,19 @@
 
     .venv/bin/python bench/ingest.py [--http-seconds 10] [--events 1000000] [--skip-http]
         [--skip-import] [--skip-workers] [--no-postgres] [--no-sqlite]
+        [--modes default,thread,off,inbox,inbox-nice]
 
 HTTP: `wrk` (Debian package) posts 100-message batches (~40 KB) to Leadloop and to a bare
-FastAPI endpoint that parses and discards (the ceiling); server CPU is read from /proc and
-counts the whole process tree (`serve`'s background process, uvicorn's workers); "bg CPU%"
-is the part of it outside the `serve` process. Leadloop runs as `serve` starts by default
-(profiles and delivery in the background process), then with the profile worker in a
-thread of the HTTP process (the old default), then off (an ingest-only node); each is also
-driven at about half the ceiling's rate to read its p99 latency.
+FastAPI endpoint that parses and discards (the ceiling, run before and after the Leadloop
+runs; their mean is the ceiling, since a shared machine drifts); server CPU is read from
+/proc and counts the whole process tree (`serve`'s background process, uvicorn's workers);
+"bg CPU%" is the part of it outside the `serve` process. `--modes` picks the Leadloop
+setups: `default` (as `serve` starts), `thread` (profile worker in the HTTP process),
+`off` (an ingest-only node), `inbox` (`LEADLOOP_INGEST_INBOX=true`: 200 once the request is
+in the ingest inbox; the background process drains it), `inbox-nice` (the same with the
+background process at nice 19). Each also runs paced at about half the ceiling (a probe
+calibrates the pause per request) to read its p99 latency; inbox runs then wait for the
+drain and report the backlog, how long the drain took and the end-to-end events/s.
 Bulk import: `leadloop import events` of a time-ordered NDJSON file beside a raw
 `executemany` into an index-free copy of the events table (SQLite) and a raw `COPY`
 (PostgreSQL). Prints a table and JSON lines you can paste into bench/RESULTS.md.
@@ -158,6 +163,29 @@ def wait_drained(backlog: Callable[[], int], timeout: float = 600) -> tuple[int,
     return left, time.monotonic() - start
 
 
+def paced_wrk(
+    port: int,
+    pid: int,
+    key: str,
+    seconds: int,
+    target_rps: float,
+    backlog: Callable[[], int] | None = None,
+    conns: int = 16,
+) -> dict[str, float]:
+    """wrk at about ``target_rps``: each connection pauses between requests, and a 3-second
+    probe measures the latency the pause must leave room for (rate = conns / (pause +
+    latency)). A server that cannot reach the target runs flat out (pause 1 ms)."""
+    delay = max(1, int(conns * 1000 / target_rps) - 5)
+    probe = run_wrk(port, pid, key, 3, conns, delay)
+    if backlog is not None:
+        wait_drained(backlog)
+    latency_ms = conns * 1000 / max(probe["rps"], 1e-9) - delay
+    delay = max(1, int(conns * 1000 / target_rps - latency_ms))
+    result = run_wrk(port, pid, key, seconds, conns, delay)
+    result["target_rps"] = target_rps
+    return result
+
+
 def leadloop_runs(
     url: str, key: str, seconds: int, half: float, name: str, **env: str
 ) -> dict[str, dict[str, float]]:
@@ -175,13 +203,12 @@ def leadloop_runs(
         run_wrk(port, proc.pid, key, 2, 32)  # warm-up
         if backlog is not None:
             wait_drained(backlog)
-        conns = 16
-        delay = max(1, int(conns * 1000 / half) - 5)
-        for label, c, d in (
-            (name, 32, 0),
-            (f"  {name.split(' ', 1)[1]}, ~half ceil", conns, delay),
-        ):
-            results[label] = r = run_wrk(port, proc.pid, key, seconds, c, d)
+        label = f"  {name.split(' ', 1)[1]}, ~half ceil"
+        for run_name, paced in ((name, False), (label, True)):
+            if paced:
+                results[run_name] = r = paced_wrk(port, proc.pid, key, seconds, half, backlog)
+            else:
+                results[run_name] = r = run_wrk(port, proc.pid, key, seconds, 32)
             if backlog is not None:
                 r["backlog_at_end"], r["drain_s"] = wait_drained(backlog)
                 r["end_to_end_events_per_s"] = r["requests"] * 100 / (r["seconds"] + r["drain_s"])
@@ -204,17 +231,74 @@ MODES: dict[str, tuple[str, dict[str, str]]] = {
 
 def reference_run(key: str, seconds: int) -> dict[str, float]:
     ref_port = free_port()
-    ref = subprocess.Popen(
-        [PY, "-m", "uvicorn", "bench.reference_app:app", "--port", str(ref_port),
-         "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    ref = start_reference(ref_port)
     try:
         wait_port(ref_port, ref)
         run_wrk(ref_port, ref.pid, key, 2, 32)  # warm-up
         return run_wrk(ref_port, ref.pid, key, seconds, 32)
     finally:
         stop_serve(ref)
+
+
+def start_reference(port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [PY, "-m", "uvicorn", "bench.reference_app:app", "--port", str(port),
+         "--log-level", "warning"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def interleaved(
+    url: str, seconds: int, rounds: int, mode: str = "inbox-nice"
+) -> list[dict[str, dict[str, float]]]:
+    """The reference and one Leadloop setup running side by side, measured in turns
+    (reference, Leadloop flat out, Leadloop paced at half of that round's reference), the
+    drain finished before each reference run: on a machine whose speed drifts by tens of
+    percent within minutes, each round's ratio compares like with like."""
+    key = prepare_store(url)
+    name, env = MODES[mode]
+    backlog = backlog_reader(url) if env.get("LEADLOOP_INGEST_INBOX") == "true" else None
+    ref_port, port = free_port(), free_port()
+    ref, proc = start_reference(ref_port), start_serve(url, port, **env)
+    out: list[dict[str, dict[str, float]]] = []
+    try:
+        wait_port(ref_port, ref)
+        wait_port(port, proc)
+        time.sleep(1)
+        run_wrk(ref_port, ref.pid, key, 2, 32)
+        run_wrk(port, proc.pid, key, 2, 32)
+        for _ in range(rounds):
+            if backlog is not None:
+                wait_drained(backlog)
+            row = {"reference": run_wrk(ref_port, ref.pid, key, seconds, 32)}
+            row[name] = run_wrk(port, proc.pid, key, seconds, 32)
+            if backlog is not None:
+                row[name]["backlog_at_end"], row[name]["drain_s"] = wait_drained(backlog)
+            half = row["reference"]["rps"] / 2
+            row["paced"] = paced_wrk(port, proc.pid, key, seconds, half, backlog)
+            out.append(row)
+    finally:
+        stop_serve(proc)
+        stop_serve(ref)
+    return out
+
+
+def print_interleaved(rounds: list[dict[str, dict[str, float]]]) -> None:
+    print(f"{'round':>5s} {'ref req/s':>9s} {'Leadloop':>9s} {'of ref':>6s} {'p99 ms':>7s} "
+          f"{'drain s':>7s} {'paced req/s':>11s} {'of ref':>6s} {'paced p99':>9s}")  # fmt: skip
+    shares = []
+    for i, row in enumerate(rounds, 1):
+        ref, paced = row["reference"], row["paced"]
+        ll = next(v for k, v in row.items() if k not in ("reference", "paced"))
+        shares.append(ll["rps"] / ref["rps"])
+        print(f"{i:5d} {ref['rps']:9.0f} {ll['rps']:9.0f} {100 * shares[-1]:5.0f}% "
+              f"{ll['p99_ms']:7.1f} {ll.get('drain_s', 0):7.1f} {paced['rps']:11.0f} "
+              f"{100 * paced['rps'] / ref['rps']:5.0f}% {paced['p99_ms']:9.1f}")  # fmt: skip
+    shares.sort()
+    print(
+        f"median share of the ceiling: {100 * shares[len(shares) // 2]:.0f}% "
+        f"(range {100 * shares[0]:.0f}-{100 * shares[-1]:.0f}%)"
+    )
 
 
 def http_bench(
@@ -442,6 +526,13 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only.")
     parser.add_argument("--no-sqlite", action="store_true", help="Import: PostgreSQL only.")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="HTTP: instead of one run per setup, measure the first of --modes against the "
+        "reference in this many interleaved rounds (for a machine whose speed drifts).",
+    )
+    parser.add_argument(
         "--modes",
         default=",".join(MODES),
         help=f"HTTP: the Leadloop setups to run, comma-separated ({', '.join(MODES)}).",
@@ -456,6 +547,12 @@ def main() -> None:
             unknown = set(modes) - set(MODES)
             if unknown:
                 sys.exit(f"unknown --modes {sorted(unknown)}; choose from {', '.join(MODES)}")
+            if args.rounds:
+                rounds = interleaved(url, args.http_seconds, args.rounds, modes[0])
+                print_interleaved(rounds)
+                print("JSON", json.dumps({"http_rounds": rounds}))
+                modes = ()
+        if not args.skip_http and modes:
             res = http_bench(url, args.http_seconds, not args.skip_workers, modes)
             ceiling = res["reference (parse+discard)"]["rps"]
             print(f"{'HTTP (SQLite, 100 events/request)':38s} {'req/s':>8s} {'events/s':>9s} "
