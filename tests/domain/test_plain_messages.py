@@ -135,7 +135,7 @@ ENVELOPES = st.builds(
 )
 
 
-@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(MESSAGES, ENVELOPES)
 def test_a_message_the_verdict_calls_valid_is_one_both_parsers_accept(
     raw: dict[str, Any], envelope: BatchEnvelope

@@ -48,6 +48,7 @@ def reference(items: list[Any], limits: Limits) -> ParsedRequest:
         except InvalidMessageError as exc:
             reason = f"message {index}: {exc.message}"
             out.rejected.append(Rejected("api:/v1/batch", reason, raw, index))
+    out.accepted = len(out.messages)
     return out
 
 
@@ -65,6 +66,13 @@ def test_parse_body_splits_as_before(items: list[Any], limit: int) -> None:
         if m.message_id not in {i.get("messageId") for i in items if isinstance(i, dict)}:
             m.message_id = "id"
     assert got == want
+    # The ingest inbox's verdict: the same counts and rejects, no messages built.
+    verdict = parse_body(
+        body, received_at=RECEIVED, implied_type=None, source="api:/v1/batch", limits=limits,
+        ip="203.0.113.7", verdict_only=True,
+    )  # fmt: skip
+    assert (verdict.messages, verdict.accepted, verdict.rejected) == ([], want.accepted,
+                                                                      want.rejected)  # fmt: skip
 
 
 def test_a_multibyte_message_at_the_limit_is_measured_in_characters() -> None:

@@ -14,6 +14,7 @@ from leadloop.cli import (
     export,
     handoff,
     imports,
+    inbox,
     leads,
     profiles,
     report,
@@ -35,6 +36,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(workspace.keys, name="key")
 app.add_typer(imports.app, name="import")
+app.add_typer(inbox.app, name="inbox")
 app.add_typer(content.app, name="content")
 app.add_typer(users.app, name="user")
 app.add_typer(rules.app, name="rules")

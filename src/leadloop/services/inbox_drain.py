@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import orjson
 
 from leadloop.errors import LeadloopError, StoreError
-from leadloop.services.tracking import Limits, parse_body
+from leadloop.services.tracking import Limits, parse_body, quarantine_text
 from leadloop.store.inbox import Inbox, InboxBatch
 from leadloop.store.ingest import Rejected, SqlIngestStore, WriteUnit
 
@@ -62,7 +62,7 @@ def unit_of(batch: InboxBatch, limits: Limits) -> WriteUnit:
         )
     except (LeadloopError, orjson.JSONDecodeError) as exc:  # only if the limits changed since
         reason = exc.message if isinstance(exc, LeadloopError) else str(exc)
-        text = e.body[:64_000].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+        text = quarantine_text(e.body)
         return WriteUnit(e.workspace_id, e.source_id, [], [Rejected(e.source, reason, text)])
     return WriteUnit(e.workspace_id, e.source_id, parsed.messages, parsed.rejected)
 
@@ -149,7 +149,7 @@ class InboxDrainer:
             if not batches:
                 return DrainResult()
             e = batches[0].entry
-            text = e.body[:64_000].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+            text = quarantine_text(e.body)
             reason = f"inbox batch {batches[0].id} failed {POISON_ATTEMPTS} times in the store"
             unit = WriteUnit(e.workspace_id, e.source_id, [], [Rejected(e.source, reason, text)])
             self.store.write_in(conn, [unit])

@@ -37,6 +37,12 @@ class ParsedRequest:
     """Valid messages; with ``verdict_only`` these are counted, not kept in ``messages``."""
 
 
+def quarantine_text(raw: bytes, limit: int = 64_000) -> str:
+    """Raw bytes kept in quarantine as text: invalid UTF-8, and NUL (PostgreSQL text cannot
+    hold it), become U+FFFD."""
+    return raw[:limit].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+
 def load_json(body: bytes, limits: Limits) -> Any:
     """Parse a request body as JSON, whatever the Content-Type said."""
     if len(body) > limits.max_request_bytes:

@@ -25,7 +25,7 @@ from leadloop.api.errors import error_response, json_response
 from leadloop.api.schemas import ErrorBody, SegmentBatch, SegmentMessage, TrackingAccepted
 from leadloop.bootstrap import Container
 from leadloop.errors import LeadloopError, OverloadedError, PayloadTooLargeError, ValidationError
-from leadloop.services.tracking import load_json, parse_body
+from leadloop.services.tracking import load_json, parse_body, quarantine_text
 from leadloop.store.inbox import InboxEntry
 from leadloop.store.ingest import Rejected, WriteUnit
 
@@ -198,8 +198,7 @@ async def _quarantine_body(
         info = authenticate(request, key, scope="write")
     except LeadloopError:
         return
-    # NUL, like invalid UTF-8, becomes U+FFFD: PostgreSQL text cannot hold it.
-    text = raw[:64_000].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+    text = quarantine_text(raw)
     unit = WriteUnit(info.workspace_id, info.source_id, [], [Rejected(source, exc.message, text)])
     try:
         await asyncio.wrap_future(container.writer.submit(unit))
