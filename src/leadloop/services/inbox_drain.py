@@ -23,6 +23,7 @@ import orjson
 
 from leadloop.errors import LeadloopError, StoreError
 from leadloop.services.tracking import Limits, parse_body, quarantine_text
+from leadloop.services.wake_thread import WakeThread
 from leadloop.store.inbox import Inbox, InboxBatch
 from leadloop.store.ingest import Rejected, SqlIngestStore, WriteUnit
 
@@ -67,8 +68,11 @@ def unit_of(batch: InboxBatch, limits: Limits) -> WriteUnit:
     return WriteUnit(e.workspace_id, e.source_id, parsed.messages, parsed.rejected)
 
 
-class InboxDrainer:
-    """Drains the inbox in transactions of about ``max_messages``; optionally as a thread."""
+class InboxDrainer(WakeThread):
+    """Drains the inbox in transactions of about ``max_messages``; ``start()`` runs it as a
+    thread (``stop()`` ends it after the current transaction; the rest stays in the inbox)."""
+
+    thread_name = "leadloop-inbox"
 
     def __init__(
         self,
@@ -79,15 +83,13 @@ class InboxDrainer:
         max_messages: int = 5000,
         poll_seconds: float = 0.5,
     ) -> None:
+        super().__init__()
         self.inbox = inbox
         self.store = store
         self.limits = limits
         self.max_messages = max_messages
         self.poll_seconds = poll_seconds
         self._listeners: list[Callable[[Iterable[int]], None]] = []
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._failures = 0
         self.drained = DrainResult()
 
@@ -168,20 +170,6 @@ class InboxDrainer:
     def notify(self, _workspace_ids: Iterable[int] = ()) -> None:
         """Appends were committed (the inbox writer's commit listener): drain now."""
         self._wake.set()
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="leadloop-inbox", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the current transaction; what is left stays in the inbox."""
-        if self._thread is not None:
-            self._stop.set()
-            self._wake.set()
-            self._thread.join(timeout=30)
-            self._thread = None
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -12,35 +12,23 @@ import threading
 from collections.abc import Iterable
 
 from leadloop.services.profiling import ProfileUpdater
+from leadloop.services.wake_thread import WakeThread
 
 logger = logging.getLogger(__name__)
 
 
-class ProfileWorker:
+class ProfileWorker(WakeThread):
     """One thread that keeps every workspace's profiles caught up."""
 
+    thread_name = "leadloop-profiles"
+
     def __init__(self, updater: ProfileUpdater, *, poll_seconds: float = 2.0) -> None:
+        super().__init__()
         self.updater = updater
         self.poll_seconds = poll_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
         self._dirty: set[int] = set()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self.passes = 0
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="leadloop-profiles", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._stop.set()
-            self._wake.set()
-            self._thread.join(timeout=30)
-            self._thread = None
 
     def notify(self, workspace_ids: Iterable[int]) -> None:
         """Called by the writer right after a commit: fold these workspaces now."""
