@@ -282,11 +282,11 @@ class SqliteInbox:
         with self._lock:
             self._settled = max(self._settled, last)
 
-    def trim(self, force: bool = False) -> None:
+    def trim(self) -> None:
         """Delete drained rows, at most once a second (each delete takes the sidecar's lock)."""
         now = time.monotonic()
         with self._lock:
-            if not force and now - self._trimmed_at < self.TRIM_EVERY_S:
+            if now - self._trimmed_at < self.TRIM_EVERY_S:
                 return
             self._trimmed_at = now
             settled = self._settled
