@@ -12,8 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadloop.domain.identity import dedup_key
-from leadloop.domain.messages import BatchEnvelope, parse_message
-from leadloop.domain.plain_messages import is_valid_plain_message, parse_plain_message
+from leadloop.domain.messages import BatchEnvelope, parse_message, parse_timestamp
+from leadloop.domain.plain_messages import (
+    _iso,
+    is_valid_plain_message,
+    parse_plain_message,
+    plain_event,
+)
 from leadloop.errors import InvalidMessageError
 
 RECEIVED = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
@@ -155,3 +160,89 @@ def test_the_verdict_knows_the_common_message_valid(envelope: BatchEnvelope) -> 
     known = is_valid_plain_message(raw, envelope)
     has_traits = envelope.context is not None and "traits" in envelope.context
     assert known == (envelope.implied_type in (None, "page", "screen") and not has_traits)
+
+
+# --- plain_event: the same message, already in the shape of its row ----------------------
+
+MS_STAMPS = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)).map(
+    lambda d: f"{d.year:04d}-" + d.strftime("%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+)
+DICTS = st.dictionaries(st.sampled_from(["a", "url", "é"]), SCALAR, max_size=2) | st.none()
+ROW_MESSAGES = st.fixed_dictionaries(
+    {"type": PLAIN_TYPES, "anonymousId": GOOD_IDS, "timestamp": MS_STAMPS | STAMPS},
+    optional={
+        "messageId": GOOD_IDS | st.just(""),
+        "userId": GOOD_IDS,
+        "event": GOOD_IDS | st.sampled_from([" Viewed", "Viewed\n"]),
+        "name": GOOD_IDS | IDS,
+        "properties": DICTS,
+        "context": DICTS,
+        "integrations": DICTS,
+    },
+) | st.fixed_dictionaries({**REQUIRED, "timestamp": MS_STAMPS | STAMPS}, optional=OPTIONAL)
+ROW_ENVELOPES = st.just(BatchEnvelope(RECEIVED)) | ENVELOPES
+
+
+def _as_row(message: Any) -> tuple[Any, ...]:
+    """What a PlainEvent carries, from the Message the parsers build."""
+    original = message.original_timestamp
+    return (
+        message.type,
+        message.message_id,
+        message.anonymous_id,
+        message.user_id,
+        message.event if message.type == "track" else message.name,
+        message.timestamp,
+        message.received_at,
+        original.isoformat() if original is not None else None,
+        *dedup_key(message),
+        message.payload(),
+    )
+
+
+@settings(max_examples=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(ROW_MESSAGES, ROW_ENVELOPES)
+def test_plain_event_holds_what_the_parsed_message_holds(
+    raw: dict[str, Any], envelope: BatchEnvelope
+) -> None:
+    try:
+        event = plain_event(copy.deepcopy(raw), envelope, new_id=lambda: "fresh-id")
+    except InvalidMessageError as exc:
+        general = _general(copy.deepcopy(raw))
+        assert isinstance(general, InvalidMessageError) and str(general) == str(exc)
+        return
+    if event is None:
+        return
+    assert "sentAt" not in raw or raw["sentAt"] is None
+    message = parse_message(copy.deepcopy(raw), envelope, new_id=lambda: "fresh-id")
+    fields = (
+        event.type, event.message_id, event.anonymous_id, event.user_id, event.event,
+        event.timestamp, event.received_at, event.original_iso, event.dedup_ts,
+        event.dedup_hash, event.payload,
+    )  # fmt: skip
+    assert fields == _as_row(message)
+
+
+def test_plain_event_takes_the_simulators_lines_and_leaves_the_rest() -> None:
+    envelope = BatchEnvelope(RECEIVED)
+    for raw in (_plain(), _plain(type="track", event="Video Progress", name=None)):
+        assert plain_event(copy.deepcopy(raw), envelope) is not None
+    for raw in (_plain(sentAt="2025-01-01T00:54:00Z"), _plain(type="identify"), _plain(traits={})):
+        assert plain_event(raw, envelope) is None
+    assert plain_event(_plain(), BatchEnvelope(RECEIVED, ip="203.0.113.5")) is None
+
+
+@given(MS_STAMPS, st.integers(0, 23), st.sampled_from("0123456789٣ +-:.TZz"), st.booleans())
+def test_the_cheap_isoformat_is_isoformat(stamp: str, at: int, char: str, mutate: bool) -> None:
+    """``_iso`` reads the common form off the text; anything ``fromisoformat`` accepts in
+    that shape (or one character off it) must come out as ``isoformat`` writes it."""
+    chars = list(stamp)
+    if mutate:
+        chars[at] = char
+    text = "".join(chars)
+    try:
+        parsed = parse_timestamp(text, "timestamp")
+    except InvalidMessageError:
+        return
+    assert parsed is not None
+    assert _iso(parsed, text) == parsed.isoformat()

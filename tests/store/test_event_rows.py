@@ -3,6 +3,7 @@ serialised by orjson, ``dedup_key``, and ``db_time`` for the store's dialect."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine
 
 from leadloop.domain.identity import dedup_key
-from leadloop.domain.messages import Message
+from leadloop.domain.messages import BatchEnvelope, Message, parse_message
+from leadloop.domain.plain_messages import plain_event
 from leadloop.store.engine import db_time, sqlite_text
 from leadloop.store.event_rows import event_rows
 
@@ -99,3 +101,40 @@ def test_rows_equal_the_definitions(pairs: list[tuple[Message, int]], dialect: s
         db_time=lambda value: db_time(engine, value),
     )
     assert rows == [reference_row(engine, m, i) for m, i in pairs]
+
+
+STAMPS = TIMES.map(lambda d: d.astimezone(UTC)).flatmap(
+    lambda d: st.sampled_from(
+        [d.isoformat(), f"{d.year:04d}-{d:%m-%dT%H:%M:%S}.{d.microsecond // 1000:03d}Z",
+         f"{d.year:04d}-{d:%m-%dT%H:%M:%S}.000Z", f"{d.year:04d}-{d:%m-%dT%H:%M:%S}Z"]
+    )
+)  # fmt: skip
+PLAIN_ID = st.text(
+    st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), min_size=1, max_size=8
+)
+PLAIN = st.fixed_dictionaries(
+    {"type": st.sampled_from(["track", "page", "screen"]), "messageId": PLAIN_ID,
+     "event": st.sampled_from(["Viewed", "Downloaded"])},
+    optional={"anonymousId": PLAIN_ID, "userId": st.just("u-1"),
+              "name": PLAIN_ID, "timestamp": STAMPS, "properties": OBJECTS, "context": OBJECTS,
+              "integrations": OBJECTS},
+).filter(lambda raw: "anonymousId" in raw or "userId" in raw)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(raws=st.lists(PLAIN, max_size=5), dialect=st.sampled_from(sorted(ENGINES)))
+def test_a_plain_event_gives_the_row_its_message_gives(
+    raws: list[dict[str, Any]], dialect: str
+) -> None:
+    """The import's row-shaped lane (``PlainEvent``) against the definitions."""
+    engine = ENGINES[dialect]
+    received = datetime(2026, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    envelope = BatchEnvelope(received)
+    events = [plain_event(copy.deepcopy(raw), envelope) for raw in raws]
+    assert all(e is not None for e in events)
+    rows = event_rows(
+        7, 3, [(e, 40 + i) for i, e in enumerate(events) if e is not None],
+        sqlite=dialect == "sqlite", db_time=lambda value: db_time(engine, value),
+    )  # fmt: skip
+    messages = [parse_message(raw, envelope) for raw in raws]
+    assert rows == [reference_row(engine, m, 40 + i) for i, m in enumerate(messages)]

@@ -10,11 +10,13 @@ identities, so no event is ever lost or duplicated.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from leadloop.domain.accounts import company_domain, domain_from_website
 from leadloop.domain.messages import Message
+from leadloop.domain.plain_messages import PlainEvent
 from leadloop.domain.traits import (
     display_name,
     normalise_email,
@@ -74,7 +76,11 @@ class IdentityRepository(Protocol):
 _PLAIN = frozenset({"track", "page", "screen"})
 
 
-def _keys(m: Message) -> list[tuple[str, str]]:
+Resolvable = Message | PlainEvent
+"""What the resolver reads: a plain import line comes as a row-shaped :class:`PlainEvent`."""
+
+
+def _keys(m: Resolvable) -> list[tuple[str, str]]:
     keys = []
     if m.anonymous_id is not None:
         keys.append(("anonymous", m.anonymous_id))
@@ -114,7 +120,7 @@ class IdentityResolver:
         self._linked.clear()
         self._absent.clear()
 
-    def prepare(self, messages: list[Message]) -> None:
+    def prepare(self, messages: Sequence[Resolvable]) -> None:
         """Look up every unseen id of a batch at once and create the plainly new ones in bulk.
 
         Equivalent to resolving one by one: an id whose first appearance is a plain
@@ -124,9 +130,15 @@ class IdentityResolver:
         first: dict[tuple[str, str], bool] = {}
         cache = self._cache
         self._absent = set()
-        for m in messages:
-            plain = m.type in _PLAIN and (m.anonymous_id is None) != (m.user_id is None)
-            for key in _keys(m):
+        for m in messages:  # the hot loop of an import: _keys(m), inlined
+            anonymous_id, user_id = m.anonymous_id, m.user_id
+            plain = m.type in _PLAIN and (anonymous_id is None) != (user_id is None)
+            if anonymous_id is not None:
+                key = ("anonymous", anonymous_id)
+                if key not in cache and key not in first:
+                    first[key] = plain
+            if user_id is not None:
+                key = ("user", user_id)
                 if key not in cache and key not in first:
                     first[key] = plain
         if len(cache) + len(first) >= self._cache_size:
@@ -145,7 +157,7 @@ class IdentityResolver:
             self._absent.update((kind, v) for v in wanted if (kind, v) not in cache)
         self._preload(messages)
 
-    def _preload(self, messages: list[Message]) -> None:
+    def _preload(self, messages: Sequence[Resolvable]) -> None:
         """Hand the repository the contacts, e-mails and domains identity effects will read."""
         cache, linked = self._cache, self._linked
         ids: set[int] = set()
@@ -163,6 +175,8 @@ class IdentityResolver:
                 hit = cache.get(key)
                 if hit is not None:
                     ids.add(hit)
+            if isinstance(m, PlainEvent):
+                continue  # no traits, no group
             if m.type == "identify":
                 email = normalise_email(_person_traits(m).get("email"))
                 if email is not None:
@@ -200,8 +214,20 @@ class IdentityResolver:
         self._cache[key] = identity_id
         self._absent.discard(key)
 
-    def resolve(self, message: Message) -> int:
+    def known(self, key: tuple[str, str]) -> int | None:
+        """The cached id of ``(kind, value)``, if any: for a plain event from one id that is
+        what :meth:`resolve` returns, without the call chain (after :meth:`prepare`, nearly
+        every such event)."""
+        return self._cache.get(key)
+
+    def resolve(self, message: Resolvable) -> int:
         """Return the identity id the message's event belongs to, applying its effects."""
+        if isinstance(message, PlainEvent):
+            anon = message.anonymous_id
+            if message.user_id is None:
+                assert anon is not None
+                return self._anonymous(anon)
+            return self._user(message.user_id, self._anonymous(anon) if anon else None)
         if message.type == "alias":
             return self._alias(message)
         anon_id = self._anonymous(message.anonymous_id) if message.anonymous_id else None

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from leadloop.domain.messages import Message
+from leadloop.domain.plain_messages import PlainEvent
 from leadloop.store.engine import sqlite_text
 
 Row = tuple[Any, ...]
@@ -28,10 +29,18 @@ def _sqlite_time(value: datetime) -> str:
     return sqlite_text(value)
 
 
+def _sqlite_iso(iso: str) -> str:
+    """``_sqlite_time`` of a UTC time from its ``isoformat`` text (with or without
+    microseconds), without parsing or formatting it again."""
+    if len(iso) == 32:  # YYYY-MM-DDTHH:MM:SS.ffffff+00:00
+        return iso[:10] + " " + iso[11:26]
+    return iso[:10] + " " + iso[11:19] + ".000000"
+
+
 def event_rows(
     workspace_id: int,
     source_id: int,
-    pairs: Sequence[tuple[Message, int]],
+    pairs: Sequence[tuple[Message | PlainEvent, int]],
     *,
     sqlite: bool,
     db_time: Callable[[datetime], Any],
@@ -46,6 +55,22 @@ def event_rows(
     rows: list[Row] = []
     append = rows.append
     for m, identity_id in pairs:
+        received_at = received.get(m.received_at)
+        if received_at is None:
+            received_at = received[m.received_at] = db_time(m.received_at)
+        if isinstance(m, PlainEvent):
+            iso = m.original_iso
+            if not sqlite:
+                stamp: Any = m.timestamp
+            elif iso is not None and len(iso) in (25, 32):
+                stamp = _sqlite_iso(iso)
+            else:
+                stamp = _sqlite_time(m.timestamp)
+            append(
+                (workspace_id, source_id, m.dedup_ts, m.dedup_hash, m.message_id, identity_id,
+                 m.type, m.event, stamp, received_at, dumps(m.payload).decode(), None)
+            )  # fmt: skip
+            continue
         original = m.original_timestamp
         sent = m.sent_at
         body: dict[str, Any] = {}
@@ -67,9 +92,6 @@ def event_rows(
             if sent is not last_sent:
                 last_sent, last_sent_text = sent, sent.isoformat()
             body["sentAt"] = last_sent_text
-        received_at = received.get(m.received_at)
-        if received_at is None:
-            received_at = received[m.received_at] = db_time(m.received_at)
         kind = m.type
         digest = blake2b(m.message_id.encode(), digest_size=8).digest()
         append(

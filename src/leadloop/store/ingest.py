@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from leadloop.domain.identity import IdentityResolver, dedup_key
 from leadloop.domain.messages import Message
+from leadloop.domain.plain_messages import PlainEvent
 from leadloop.errors import StoreError
 from leadloop.store.engine import db_time, is_sqlite, utcnow
 from leadloop.store.event_rows import event_rows
@@ -59,7 +60,9 @@ class WriteUnit:
 
     workspace_id: int
     source_id: int
-    messages: Sequence[Message]
+    messages: Sequence[Message | PlainEvent]
+    """A bulk import's plain lines come row-shaped (``PlainEvent``); everything else as
+    ``Message``."""
     rejected: Sequence[Rejected] = field(default_factory=list)
 
     @property
@@ -169,16 +172,30 @@ class SqlIngestStore:
         resolver.prepare(messages)
         seen = self._stored_keys(conn, unit, messages)
         resolve = resolver.resolve
-        pairs: list[tuple[Message, int]] = []
+        known = resolver._cache.get  # resolver.known without the call, for the hot loop
+        pairs: list[tuple[Message | PlainEvent, int]] = []
+        append = pairs.append
         for m in messages:
-            if m.type in _SIDE_EFFECTS:
+            if m.__class__ is PlainEvent:
+                # One id, already known: the id resolve() would return (IdentityResolver.known).
+                if m.user_id is None:
+                    hit = known(("anonymous", m.anonymous_id))  # type: ignore[arg-type]
+                elif m.anonymous_id is None:
+                    hit = known(("user", m.user_id))
+                else:
+                    hit = None
+                if hit is not None:
+                    append((m, hit))
+                    continue
+            elif m.type in _SIDE_EFFECTS:
                 # A retried identify/group/alias must not apply its changes again: it would
                 # undo whatever later messages changed (an e-mail, an account, a merge).
+                assert isinstance(m, Message)
                 key = dedup_key(m)
                 if key in seen:
                     continue
                 seen.add(key)
-            pairs.append((m, resolve(m)))
+            append((m, resolve(m)))
         repo.flush()
         rows = event_rows(
             unit.workspace_id, unit.source_id, pairs, sqlite=self._sqlite, db_time=self._db_time
@@ -199,10 +216,12 @@ class SqlIngestStore:
         )
 
     def _stored_keys(
-        self, conn: Connection, unit: WriteUnit, messages: Sequence[Message]
+        self, conn: Connection, unit: WriteUnit, messages: Sequence[Message | PlainEvent]
     ) -> set[tuple[int, int]]:
         """Dedup keys of the unit's identify/group/alias messages that are already stored."""
-        keys = {dedup_key(m) for m in messages if m.type in _SIDE_EFFECTS}
+        keys = {
+            dedup_key(m) for m in messages if m.type in _SIDE_EFFECTS and isinstance(m, Message)
+        }
         if not keys:
             return set()
         if not self._sqlite:

@@ -37,7 +37,7 @@ from leadloop.domain.messages import (
     parse_message,
     parse_timestamp,
 )
-from leadloop.domain.plain_messages import parse_plain_message
+from leadloop.domain.plain_messages import PlainEvent, plain_event
 from leadloop.errors import InvalidMessageError, ValidationError
 from leadloop.services.imports.mapping import Mapper, Plan, Schema
 from leadloop.services.imports.runner import ImportReport, Job, ProgressCallback
@@ -101,7 +101,7 @@ class EventConverter:
         self.default_type = default_type
         self.plain_lane = plain_lane
 
-    def message(self, obj: Any) -> Message:
+    def message(self, obj: Any) -> Message | PlainEvent:
         """Validate one record; raise :class:`InvalidMessageError` with the reason."""
         if not isinstance(obj, dict):
             if isinstance(obj, list):
@@ -116,12 +116,11 @@ class EventConverter:
         if message_id is None or message_id == "":
             obj.pop("messageId", None)
             obj["messageId"] = derived_message_id(obj)
-        plain = None
         if self.plain_lane and "sentAt" not in obj and "receivedAt" not in obj:
             # The tracking API's lane; an import reads sentAt/receivedAt its own way (below).
-            plain = parse_plain_message(obj, self.envelope)
-        if plain is not None:
-            return plain  # the same Message, sooner (domain/plain_messages.py)
+            plain = plain_event(obj, self.envelope)
+            if plain is not None:
+                return plain  # the same row, sooner (domain/plain_messages.py)
         sent = obj.pop("sentAt", None)
         received = obj.get("receivedAt")
         envelope = self.envelope
@@ -178,9 +177,9 @@ def import_events(
         progress: called after every chunk.
         received_at: when the messages count as received (default: now).
         plain_lane: parse plain page/track/screen records by
-            :func:`~leadloop.domain.plain_messages.parse_plain_message` (the default); ``False``
-            runs the general parser only, which stores exactly the same
-            (tests/services/test_import_fast_equality.py compares the two).
+            :func:`~leadloop.domain.plain_messages.plain_event`, straight into the shape of
+            their row (the default); ``False`` runs the general parser only, which stores
+            exactly the same (tests/services/test_import_fast_equality.py compares the two).
 
     Raises:
         ValidationError: the file, its format or the mapping is unusable (nothing is
@@ -210,7 +209,7 @@ def import_events(
         job.reader.close()
         raise
 
-    def write(messages: list[Message], rejects: list[Rejected]) -> None:
+    def write(messages: list[Message | PlainEvent], rejects: list[Rejected]) -> None:
         fresh = directory.new_rejects(workspace_id, rejects)
         result = ingest.write([WriteUnit(workspace_id, source_id, messages, fresh)])[0]
         job.report.stored += result.stored
@@ -222,7 +221,7 @@ def import_events(
 def _ndjson_convert(converter: EventConverter) -> Any:
     message = converter.message
 
-    def convert(_line: int, obj: Any) -> Message:
+    def convert(_line: int, obj: Any) -> Message | PlainEvent:
         return message(obj)
 
     return convert
@@ -232,7 +231,7 @@ def _row_convert(converter: EventConverter, mapper: Mapper, plan: Plan, *, text:
     message = converter.message
     build = mapper.build_row
 
-    def convert(_line: int, values: Any) -> Message:
+    def convert(_line: int, values: Any) -> Message | PlainEvent:
         return message(build(plan, values, text))
 
     return convert
