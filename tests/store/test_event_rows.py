@@ -16,7 +16,7 @@ from leadloop.domain.identity import dedup_key
 from leadloop.domain.messages import BatchEnvelope, Message, parse_message
 from leadloop.domain.plain_messages import plain_event
 from leadloop.store.engine import db_time, sqlite_text
-from leadloop.store.event_rows import event_rows
+from leadloop.store.event_rows import event_rows, payload_text
 
 ENGINES = {
     "sqlite": create_engine("sqlite://"),
@@ -130,7 +130,7 @@ def test_a_plain_event_gives_the_row_its_message_gives(
     engine = ENGINES[dialect]
     received = datetime(2026, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
     envelope = BatchEnvelope(received)
-    events = [plain_event(copy.deepcopy(raw), envelope) for raw in raws]
+    events = [plain_event(copy.deepcopy(raw), envelope, payload_text) for raw in raws]
     assert all(e is not None for e in events)
     rows = event_rows(
         7, 3, [(e, 40 + i) for i, e in enumerate(events) if e is not None],

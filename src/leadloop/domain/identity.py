@@ -10,7 +10,7 @@ identities, so no event is ever lost or duplicated.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -110,8 +110,15 @@ class IdentityResolver:
     def __init__(self, repo: IdentityRepository, cache_size: int = 200_000) -> None:
         self.repo = repo
         self._cache: dict[tuple[str, str], int] = {}
+        self.known: Callable[[tuple[str, str]], int | None] = self._cache.get
+        """The cached id of ``(kind, value)``, if any: for a plain event from one id that is
+        what :meth:`resolve` returns, without its call chain (after :meth:`prepare`, nearly
+        every such event). The cache is only ever cleared, never replaced."""
         self._cache_size = cache_size
         self._linked: set[tuple[int, int]] = set()
+        self.linked: Callable[[tuple[int, int]], bool] = self._linked.__contains__
+        """Whether ``(anonymous identity, user identity)`` are known joined: then a plain
+        event from both ids belongs to the user's identity and changes nothing."""
         self._absent: set[tuple[str, str]] = set()  # looked up in this unit, not stored
 
     def forget(self) -> None:
@@ -213,12 +220,6 @@ class IdentityResolver:
             self.forget()
         self._cache[key] = identity_id
         self._absent.discard(key)
-
-    def known(self, key: tuple[str, str]) -> int | None:
-        """The cached id of ``(kind, value)``, if any: for a plain event from one id that is
-        what :meth:`resolve` returns, without the call chain (after :meth:`prepare`, nearly
-        every such event)."""
-        return self._cache.get(key)
 
     def resolve(self, message: Resolvable) -> int:
         """Return the identity id the message's event belongs to, applying its effects."""

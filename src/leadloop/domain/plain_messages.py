@@ -96,13 +96,14 @@ class PlainEvent:
     """``originalTimestamp`` as ``datetime.isoformat`` writes it (``None``: none was sent)."""
     dedup_ts: int
     dedup_hash: int
-    payload: dict[str, Any]
-    """``Message.payload()``, already built (the row builder serialises it)."""
+    payload_json: str
+    """``Message.payload()`` as the given serialiser wrote it (the store's is orjson)."""
 
 
 def plain_event(
     raw: object,
     envelope: BatchEnvelope,
+    serialise: Callable[[dict[str, Any]], str],
     new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
 ) -> PlainEvent | None:
     """The row-shaped :class:`PlainEvent` of what :func:`parse_plain_message` would return,
@@ -155,7 +156,7 @@ def plain_event(
         iso,
         dedup_ts,
         int.from_bytes(digest, "big", signed=True),
-        body,
+        serialise(body),
     )
 
 

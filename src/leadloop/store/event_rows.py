@@ -29,6 +29,11 @@ def _sqlite_time(value: datetime) -> str:
     return sqlite_text(value)
 
 
+def payload_text(payload: dict[str, Any]) -> str:
+    """How the store writes a payload (``PlainEvent`` builders take this as ``serialise``)."""
+    return orjson.dumps(payload).decode()
+
+
 def _sqlite_iso(iso: str) -> str:
     """``_sqlite_time`` of a UTC time from its ``isoformat`` text (with or without
     microseconds), without parsing or formatting it again."""
@@ -68,7 +73,7 @@ def event_rows(
                 stamp = _sqlite_time(m.timestamp)
             append(
                 (workspace_id, source_id, m.dedup_ts, m.dedup_hash, m.message_id, identity_id,
-                 m.type, m.event, stamp, received_at, dumps(m.payload).decode(), None)
+                 m.type, m.event, stamp, received_at, m.payload_json, None)
             )  # fmt: skip
             continue
         original = m.original_timestamp

@@ -172,18 +172,22 @@ class SqlIngestStore:
         resolver.prepare(messages)
         seen = self._stored_keys(conn, unit, messages)
         resolve = resolver.resolve
-        known = resolver._cache.get  # resolver.known without the call, for the hot loop
+        known, linked = resolver.known, resolver.linked
         pairs: list[tuple[Message | PlainEvent, int]] = []
         append = pairs.append
         for m in messages:
             if m.__class__ is PlainEvent:
                 # One id, already known: the id resolve() would return (IdentityResolver.known).
+                # Both ids, already joined: the user's (IdentityResolver.linked).
                 if m.user_id is None:
                     hit = known(("anonymous", m.anonymous_id))  # type: ignore[arg-type]
                 elif m.anonymous_id is None:
                     hit = known(("user", m.user_id))
                 else:
-                    hit = None
+                    device = known(("anonymous", m.anonymous_id))
+                    hit = known(("user", m.user_id))
+                    if device is None or hit is None or not linked((device, hit)):
+                        hit = None
                 if hit is not None:
                     append((m, hit))
                     continue

@@ -42,6 +42,7 @@ from leadloop.errors import InvalidMessageError, ValidationError
 from leadloop.services.imports.mapping import Mapper, Plan, Schema
 from leadloop.services.imports.runner import ImportReport, Job, ProgressCallback
 from leadloop.store.directory import SqlDirectory
+from leadloop.store.event_rows import payload_text
 from leadloop.store.ingest import Rejected, SqlIngestStore, WriteUnit
 
 MESSAGE_ID_NAMESPACE = uuid.UUID("1b7e3f52-8a3c-5d7e-9f10-6c2a4b8d0e11")
@@ -118,7 +119,7 @@ class EventConverter:
             obj["messageId"] = derived_message_id(obj)
         if self.plain_lane and "sentAt" not in obj and "receivedAt" not in obj:
             # The tracking API's lane; an import reads sentAt/receivedAt its own way (below).
-            plain = plain_event(obj, self.envelope)
+            plain = plain_event(obj, self.envelope, payload_text)
             if plain is not None:
                 return plain  # the same row, sooner (domain/plain_messages.py)
         sent = obj.pop("sentAt", None)
