@@ -64,7 +64,7 @@ def test_events_import_prints_the_counts_and_a_rerun_reports_duplicates(
     assert "first rejects" in first.output and "not valid JSON" in first.output
     assert "import:events.ndjson" in first.output
 
-    again = _invoke(store, "events", str(path), "-w", "acme")
+    again = _invoke(store, "events", str(path), "-w", "acme", "--reader-process")
 
     assert again.exit_code == 0, again.output
     assert _counts(again.output)[:4] == ["26", "0", "25", "1"]

@@ -37,6 +37,12 @@ def _track(i: int, **extra: Any) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(params=[False, True], ids=["in-process", "reader-process"])
+def reader(request: pytest.FixtureRequest) -> bool:
+    """Convert in this process, or in the reader process (services/imports/reader_process)."""
+    return bool(request.param)
+
+
 def _ndjson(path: Path, items: Iterable[object]) -> Path:
     with path.open("wb") as f:
         for item in items:
@@ -94,7 +100,7 @@ def _stored(container: Container, workspace_id: int) -> list[Any]:
 
 
 def test_ndjson_import_stores_events_and_a_rerun_adds_nothing(
-    container: Container, workspace: Workspace, tmp_path: Path
+    container: Container, workspace: Workspace, tmp_path: Path, reader: bool
 ) -> None:
     items: list[dict[str, Any]] = [_track(i) for i in range(40)]
     items.append(
@@ -110,7 +116,9 @@ def test_ndjson_import_stores_events_and_a_rerun_adds_nothing(
     path = _ndjson(tmp_path / "events.ndjson", items)
     seen: list[ImportProgress] = []
 
-    first = _run(container, workspace, path, chunk_size=16, progress=seen.append)
+    first = _run(
+        container, workspace, path, chunk_size=16, progress=seen.append, reader_process=reader
+    )
 
     assert (first.read, first.stored, first.duplicates, first.rejected) == (42, 42, 0, 0)
     assert first.format == "ndjson" and first.source == "import:events.ndjson"
@@ -118,14 +126,14 @@ def test_ndjson_import_stores_events_and_a_rerun_adds_nothing(
     assert seen and seen[-1].bytes_done == seen[-1].bytes_total == path.stat().st_size
     assert [p.read for p in seen] == sorted(p.read for p in seen)
 
-    again = _run(container, workspace, path, chunk_size=16)
+    again = _run(container, workspace, path, chunk_size=16, reader_process=reader)
 
     assert (again.read, again.stored, again.duplicates, again.rejected) == (42, 0, 42, 0)
     assert _count(container, events, workspace.id) == 42
 
 
 def test_bad_lines_are_quarantined_with_line_and_reason_while_good_ones_are_stored(
-    container: Container, workspace: Workspace, tmp_path: Path
+    container: Container, workspace: Workspace, tmp_path: Path, reader: bool
 ) -> None:
     path = _ndjson(
         tmp_path / "events.ndjson",
@@ -143,7 +151,7 @@ def test_bad_lines_are_quarantined_with_line_and_reason_while_good_ones_are_stor
         ],
     )
 
-    report = _run(container, workspace, path, max_message_bytes=500)
+    report = _run(container, workspace, path, max_message_bytes=500, reader_process=reader)
 
     assert (report.read, report.stored, report.rejected) == (9, 2, 7)
     rows = _quarantined(container, workspace.id)
@@ -160,7 +168,7 @@ def test_bad_lines_are_quarantined_with_line_and_reason_while_good_ones_are_stor
     assert "\x00" not in rows[-1].raw
     assert [r.line for r in report.first_rejects] == [2, 4, 5, 6, 7]
 
-    again = _run(container, workspace, path, max_message_bytes=500)
+    again = _run(container, workspace, path, max_message_bytes=500, reader_process=reader)
 
     assert (again.stored, again.duplicates, again.rejected) == (0, 2, 7)
     assert len(_quarantined(container, workspace.id)) == 7, "a rerun must not quarantine twice"
@@ -199,7 +207,7 @@ def test_historical_timestamps_are_kept_and_not_skew_corrected(
 
 
 def test_gzip_ndjson_is_read_and_progress_counts_compressed_bytes(
-    container: Container, workspace: Workspace, tmp_path: Path
+    container: Container, workspace: Workspace, tmp_path: Path, reader: bool
 ) -> None:
     path = tmp_path / "events.ndjson.gz"
     with gzip.open(path, "wb") as f:
@@ -207,14 +215,14 @@ def test_gzip_ndjson_is_read_and_progress_counts_compressed_bytes(
             f.write(orjson.dumps(_track(i)) + b"\n")
     seen: list[ImportProgress] = []
 
-    report = _run(container, workspace, path, progress=seen.append)
+    report = _run(container, workspace, path, progress=seen.append, reader_process=reader)
 
     assert report.stored == 30
     assert seen[-1].bytes_done == seen[-1].bytes_total == path.stat().st_size
 
 
 def test_an_interrupted_file_keeps_what_was_stored_and_a_rerun_finishes_it(
-    container: Container, workspace: Workspace, tmp_path: Path
+    container: Container, workspace: Workspace, tmp_path: Path, reader: bool
 ) -> None:
     whole = tmp_path / "whole.ndjson.gz"
     with gzip.open(whole, "wb") as f:
@@ -224,12 +232,12 @@ def test_an_interrupted_file_keeps_what_was_stored_and_a_rerun_finishes_it(
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
 
     with pytest.raises(ValidationError, match=r"cannot read events\.ndjson\.gz after line"):
-        _run(container, workspace, cut, chunk_size=100)
+        _run(container, workspace, cut, chunk_size=100, reader_process=reader)
     partial = _count(container, events, workspace.id)
     assert 0 < partial < 3000
 
     cut.write_bytes(whole.read_bytes())
-    report = _run(container, workspace, cut, chunk_size=100)
+    report = _run(container, workspace, cut, chunk_size=100, reader_process=reader)
 
     assert report.duplicates == partial and report.stored == 3000 - partial
     assert _count(container, events, workspace.id) == 3000

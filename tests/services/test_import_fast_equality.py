@@ -75,7 +75,9 @@ def twins(store: StoreHandle, tmp_path: Path) -> Iterator[tuple[Container, Conta
         admin.dispose()
 
 
-def _import(c: Container, ws: int, path: Path, *, fast: bool, chunk: int) -> ImportReport:
+def _import(
+    c: Container, ws: int, path: Path, *, fast: bool, chunk: int, reader: bool = False
+) -> ImportReport:
     return import_events(
         c.ingest_store,
         SqlDirectory(c.engine),
@@ -85,6 +87,7 @@ def _import(c: Container, ws: int, path: Path, *, fast: bool, chunk: int) -> Imp
         chunk_size=chunk,
         received_at=RECEIVED,
         plain_lane=fast,
+        reader_process=reader,
     )
 
 
@@ -100,16 +103,17 @@ def _rows(engine: Engine, ws: int) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _both(
-    twins: tuple[Container, Container], path: Path, slug: str, chunk: int
+    twins: tuple[Container, Container], path: Path, slug: str, chunk: int, reader: bool = False
 ) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[int, ...]]]:
-    """Import ``path`` (twice) by the general path into one store and fast into the other."""
+    """Import ``path`` (twice) by the general path into one store and fast into the other
+    (``reader``: converted in the reader process)."""
     general, fast = twins
     ws = general.workspaces.create_workspace(slug)
     assert fast.workspaces.create_workspace(slug) == ws
     reports = []
     for rerun in (False, True):
         for container, lane in ((general, False), (fast, True)):
-            r = _import(container, ws, path, fast=lane, chunk=chunk)
+            r = _import(container, ws, path, fast=lane, chunk=chunk, reader=reader and lane)
             reports.append((rerun, r.read, r.stored, r.duplicates, r.rejected))
     assert reports[0][1:] == reports[1][1:] and reports[2][1:] == reports[3][1:]
     assert reports[2][2] == 0  # the rerun stored nothing
@@ -118,12 +122,14 @@ def _both(
     return rows, reports
 
 
+@pytest.mark.parametrize("reader", [False, True], ids=["in-process", "reader-process"])
 def test_a_simulated_world_imports_the_same_by_both_paths(
-    twins: tuple[Container, Container], tmp_path: Path
+    twins: tuple[Container, Container], tmp_path: Path, reader: bool
 ) -> None:
+    """The fast lane, here or in the reader process, against the general parser here."""
     world = tmp_path / "world"
     generate(world, SimConfig.preset("demo", seed=11, contacts=300, events=6000))
-    rows, reports = _both(twins, world / "events.ndjson", "sim", chunk=1000)
+    rows, reports = _both(twins, world / "events.ndjson", "sim", chunk=1000, reader=reader)
     assert len(rows["events"]) > 5000 and rows["quarantine"] and rows["accounts"]
     assert any(c[2] == "known" for c in rows["contacts"])
     assert any(c[-3] is not None for c in rows["contacts"])  # merged_into_id: merges ran

@@ -217,6 +217,13 @@ def events_cmd(
         None, "--type", help="Message type for CSV/Parquet rows that have none, e.g. track."
     ),
     chunk_size: int = ChunkOption,
+    reader_process: bool | None = typer.Option(
+        None,
+        "--reader-process/--one-process",
+        help="Read and convert NDJSON in a second process while this one writes (default: "
+        "for files of 16 MiB or more). Stores the same either way.",
+        show_default=False,
+    ),
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Import Segment-format events: NDJSON lines, or CSV/Parquet rows mapped with --map.
@@ -241,6 +248,7 @@ def events_cmd(
             chunk_size=chunk_size,
             max_message_bytes=c.limits.max_message_bytes,
             progress=tick,
+            reader_process=reader_process,
         )
 
     _run_import(database_url, path, fmt, workspace, maps, mapping_file, work, check_source)

@@ -40,6 +40,9 @@ from leadloop.domain.messages import (
 from leadloop.domain.plain_messages import PlainEvent, plain_event
 from leadloop.errors import InvalidMessageError, ValidationError
 from leadloop.services.imports.mapping import Mapper, Plan, Schema
+from leadloop.services.imports.reader_process import EventFile
+from leadloop.services.imports.reader_process import chunks as read_in_child
+from leadloop.services.imports.reader_process import wanted as reader_process_wanted
 from leadloop.services.imports.runner import ImportReport, Job, ProgressCallback
 from leadloop.store.directory import SqlDirectory
 from leadloop.store.event_rows import payload_text
@@ -162,6 +165,7 @@ def import_events(
     progress: ProgressCallback | None = None,
     received_at: datetime | None = None,
     plain_lane: bool = True,
+    reader_process: bool | None = None,
 ) -> ImportReport:
     """Import a file of events; rerunning it stores nothing new.
 
@@ -189,17 +193,16 @@ def import_events(
     """
     path = Path(path)
     job = Job.open("events", path, fmt, max_record_bytes=max_message_bytes, chunk_size=chunk_size)
+    received_at = received_at or datetime.now(UTC)
     try:
-        converter = EventConverter(
-            received_at or datetime.now(UTC), default_type, plain_lane=plain_lane
-        )
+        converter = EventConverter(received_at, default_type, plain_lane=plain_lane)
         if job.fmt == "ndjson":
             if mapping:
                 raise ValidationError(
                     "--map applies to CSV and Parquet files; NDJSON lines are read as "
                     "Segment messages"
                 )
-            convert = _ndjson_convert(converter)
+            convert = ndjson_convert(converter)
         else:
             mapper = Mapper(EVENT_SCHEMA, mapping)
             plan = job.plan(mapper)
@@ -216,10 +219,16 @@ def import_events(
         job.report.stored += result.stored
         job.report.duplicates += result.duplicates
 
+    if reader_process_wanted(path, job.fmt, reader_process):
+        spec = EventFile(
+            str(path), job.fmt, chunk_size, max_message_bytes, received_at, default_type,
+            plain_lane,
+        )  # fmt: skip
+        return job.run_chunks(read_in_child(spec), write, progress=progress)
     return job.run(convert, write, chunk_size=chunk_size, progress=progress)
 
 
-def _ndjson_convert(converter: EventConverter) -> Any:
+def ndjson_convert(converter: EventConverter) -> Any:
     message = converter.message
 
     def convert(_line: int, obj: Any) -> Message | PlainEvent:

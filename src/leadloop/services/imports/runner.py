@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from leadloop.errors import StoreError, ValidationError
 from leadloop.services.gc_tuning import fewer_collections
@@ -70,6 +70,21 @@ def source_label(path: Path) -> str:
     return f"import:{path.name}"[:300]
 
 
+@dataclass(slots=True)
+class Chunk(Generic[T]):
+    """One transaction's worth of converted records and rejects, and where the file is."""
+
+    items: list[T]
+    rejects: list[Rejected]
+    first_line: int
+    position: int
+    """Bytes of the file read so far (for progress)."""
+    read: int
+    """Records read so far, this chunk's included."""
+    broken: bool = False
+    """The file broke off after this chunk (the iterator raises next)."""
+
+
 @dataclass
 class Job:
     """One import run: the file, its reader and the report being filled."""
@@ -120,11 +135,30 @@ class Job:
         progress: ProgressCallback | None,
     ) -> ImportReport:
         """Convert every record and write them in chunks; return the filled report."""
+        return self.run_chunks(self.chunks(convert, chunk_size), write, progress=progress)
+
+    def run_chunks(
+        self,
+        chunks: Iterator[Chunk[T]],
+        write: Callable[[list[T], list[Rejected]], None],
+        *,
+        progress: ProgressCallback | None,
+    ) -> ImportReport:
+        """Write chunks converted here (:meth:`chunks`) or in a reader process; fill and
+        return the report."""
         report = self.report
         started = time.perf_counter()
         try:
             with fewer_collections():
-                self._loop(convert, write, chunk_size, progress, started)
+                for chunk in chunks:
+                    report.read = chunk.read
+                    report.rejected += len(chunk.rejects)
+                    room = FIRST_REJECTS - len(report.first_rejects)
+                    if room > 0:
+                        report.first_rejects.extend(chunk.rejects[:room])
+                    self._write(write, chunk.items, chunk.rejects, chunk.first_line)
+                    if not chunk.broken:
+                        self._tick(progress, started, chunk.position)
         finally:
             self.reader.close()
             report.seconds = time.perf_counter() - started
@@ -145,44 +179,34 @@ class Job:
         )
         return report
 
-    def _loop(
-        self,
-        convert: Callable[[int, Any], T],
-        write: Callable[[list[T], list[Rejected]], None],
-        chunk_size: int,
-        progress: ProgressCallback | None,
-        started: float,
-    ) -> None:
-        report = self.report
+    def chunks(self, convert: Callable[[int, Any], T], chunk_size: int) -> Iterator[Chunk[T]]:
+        """Read and convert the file a chunk at a time.
+
+        Raises:
+            ValidationError: the file broke off; the chunk read before it comes first.
+        """
         items: list[T] = []
         rejects: list[Rejected] = []
         first_line = 1
+        read = 0
+        source, raw, position = self.report.source, self.reader.raw, self.reader.position
         try:
             for line, value, error in self.reader:
-                report.read += 1
+                read += 1
                 if error is None:
                     try:
                         items.append(convert(line, value))
                     except ValidationError as exc:
                         error = exc.message
                 if error is not None:
-                    self._reject(rejects, line, error)
+                    rejects.append(Rejected(source, error, raw(), line))
                 if len(items) + len(rejects) >= chunk_size:
-                    self._write(write, items, rejects, first_line)
+                    yield Chunk(items, rejects, first_line, position(), read)
                     items, rejects, first_line = [], [], line + 1
-                    self._tick(progress, started)
         except ValidationError:  # the file broke off: keep what was read before it
-            self._write(write, items, rejects, first_line)
+            yield Chunk(items, rejects, first_line, position(), read, broken=True)
             raise
-        self._write(write, items, rejects, first_line)
-        self._tick(progress, started)
-
-    def _reject(self, rejects: list[Rejected], line: int, reason: str) -> None:
-        rejected = Rejected(self.report.source, reason, self.reader.raw(), line)
-        rejects.append(rejected)
-        self.report.rejected += 1
-        if len(self.report.first_rejects) < FIRST_REJECTS:
-            self.report.first_rejects.append(rejected)
+        yield Chunk(items, rejects, first_line, position(), read)
 
     def _write(
         self,
@@ -203,12 +227,12 @@ class Job:
                 line=first_line,
             ) from exc
 
-    def _tick(self, progress: ProgressCallback | None, started: float) -> None:
+    def _tick(self, progress: ProgressCallback | None, started: float, position: int) -> None:
         if progress is not None:
             report = self.report
             progress(
                 ImportProgress(
-                    bytes_done=self.reader.position(),
+                    bytes_done=position,
                     bytes_total=self.reader.total_bytes,
                     read=report.read,
                     rejected=report.rejected,

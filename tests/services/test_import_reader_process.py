@@ -1,0 +1,73 @@
+"""The reader process (services/imports/reader_process.py): when it is used, its framing,
+and what the parent says when the child cannot go on. That it stores exactly what one
+process stores is tested with the importer (test_import_events.py, the ``reader`` fixture)
+and against the general parser (test_import_fast_equality.py)."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from leadloop.errors import ValidationError
+from leadloop.services.imports import reader_process
+from leadloop.services.imports.reader_process import EventFile, chunks, wanted
+
+RECEIVED = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+def test_large_ndjson_files_are_read_in_a_second_process_unless_told(tmp_path: Path) -> None:
+    small = tmp_path / "small.ndjson"
+    small.write_bytes(b"{}\n")
+    big = tmp_path / "big.ndjson"
+    with big.open("wb") as f:
+        f.truncate(reader_process.MIN_BYTES)
+    assert not wanted(small, "ndjson", None) and wanted(big, "ndjson", None)
+    assert wanted(small, "ndjson", True) and not wanted(big, "ndjson", False)
+    assert not wanted(big, "csv", True), "only NDJSON has a reader process so far"
+
+
+def _frames(*messages: object) -> io.BytesIO:
+    out = io.BytesIO()
+    for m in messages:
+        body = pickle.dumps(m)
+        out.write(struct.pack("<Q", len(body)) + body)
+    return out
+
+
+def test_frames_are_read_whole_or_not_at_all() -> None:
+    stream = _frames(("chunk", 1), ("done",))
+    stream.seek(0)
+    assert reader_process._receive(stream) == ("chunk", 1)
+    assert reader_process._receive(stream) == ("done",)
+    assert reader_process._receive(stream) is None
+    cut = io.BytesIO(_frames(("chunk", 1)).getvalue()[:-3])
+    assert reader_process._receive(cut) is None, "a child killed mid-frame ends the stream"
+
+
+def test_a_file_the_child_cannot_open_is_refused_with_the_reason(tmp_path: Path) -> None:
+    spec = EventFile(str(tmp_path / "gone.ndjson"), "ndjson", 10, 32_768, RECEIVED, None, True)
+    with pytest.raises(ValidationError, match="does not exist"):
+        list(chunks(spec))
+
+
+def test_the_child_converts_in_file_order_with_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "e.ndjson"
+    lines = [
+        b'{"type":"page","anonymousId":"a","messageId":"m%d","timestamp":"2025-01-01T00:00:0%dZ"}'
+        % (i, i)
+        for i in range(5)
+    ]
+    path.write_bytes(b"\n".join([*lines[:2], b"{bad", *lines[2:]]) + b"\n")
+    spec = EventFile(str(path), "ndjson", 2, 32_768, RECEIVED, None, True)
+    got = list(chunks(spec))
+    assert [c.first_line for c in got] == [1, 3, 5, 7]  # the last one is empty
+    assert [m.message_id for c in got for m in c.items] == [f"m{i}" for i in range(5)]
+    assert [(r.line, "not valid JSON" in r.reason) for c in got for r in c.rejects] == [(3, True)]
+    assert got[-1].read == 6 and got[-1].position == path.stat().st_size
+    first = got[0].items[0]
+    assert first.timestamp == datetime(2025, 1, 1, tzinfo=UTC) and first.received_at == RECEIVED
