@@ -90,6 +90,19 @@ class SqlIdentityRepository:
         self.flush()
         out: dict[str, int] = {}
         m = self._mark
+        if m != "?" and values:
+            # One probe of the unique index per value, whatever the statistics say: during
+            # a bulk import they lag (no analyze yet), and the planner then scanned the whole
+            # (workspace, kind) range once per lookup, 60 ms per 500 values at 20k
+            # identities and growing with the table. LIMIT 1 in a LATERAL keeps it a
+            # nested loop of index probes (as _stored_keys does for events).
+            rows = self._c.exec_driver_sql(
+                "SELECT k.v, hit.id FROM unnest(%s::text[]) AS k(v) CROSS JOIN LATERAL "
+                "(SELECT i.id FROM identities i WHERE i.workspace_id = %s AND i.kind = %s "
+                "AND i.value = k.v LIMIT 1) AS hit",
+                (values, self.workspace_id, kind),
+            )
+            return {str(value): int(identity_id) for value, identity_id in rows}
         for i in range(0, len(values), _LOOKUP_CHUNK):
             chunk = values[i : i + _LOOKUP_CHUNK]
             sql = (
