@@ -11,7 +11,7 @@ from store_helpers import Tracker, TrackerFactory
 from leadloop.bootstrap import Container
 from leadloop.errors import StoreError
 from leadloop.store.engine import as_utc
-from leadloop.store.ingest import Rejected, WriteUnit
+from leadloop.store.ingest import EVENT_COLUMNS, Rejected, WriteUnit
 from leadloop.store.tables import events, identities, quarantine
 
 
@@ -155,3 +155,27 @@ def test_a_large_unit_is_stored_completely_and_deduplicated(tracker: Tracker) ->
     assert (again.stored, again.duplicates) == (0, 2100)
     assert len(tracker.events()) == 2500
     assert len({e.identity_id for e in tracker.events()}) == 97
+
+
+def test_a_bulk_copy_that_meets_a_stored_key_falls_back_to_the_staged_insert(
+    tracker: Tracker,
+) -> None:
+    """The PostgreSQL bulk path probes for stored keys, then COPYs the rest straight in; if a
+    key got stored in between anyway (it cannot, under the workspace lock), the COPY fails in
+    a savepoint and the deduplicating staged insert stores what is new, in the same
+    transaction."""
+    if tracker.engine.dialect.name != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    tracker.write(page("m-1"))
+    (stored,) = [tuple(r) for r in _event_columns(tracker)]
+    fresh = (*stored[:3], stored[3] + 1, "m-2", *stored[5:])
+    with tracker.engine.begin() as conn:
+        assert tracker.store._copy_fresh(conn, [stored, fresh]) == 1
+        conn.exec_driver_sql("SELECT 1")  # the transaction is still usable
+    assert sorted(e.message_id for e in tracker.events()) == ["m-1", "m-2"]
+
+
+def _event_columns(tracker: Tracker) -> list[tuple[object, ...]]:
+    cols = [events.c[name] for name in EVENT_COLUMNS]
+    with tracker.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(*cols).order_by(events.c.id))]

@@ -260,15 +260,60 @@ class SqlIngestStore:
         return found & keys
 
     def _copy_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-        """PostgreSQL bulk path: COPY into a temporary stage, then one deduplicating insert."""
+        """PostgreSQL bulk path: leave out the keys already stored and the unit's own
+        repeats, COPY the rest straight into ``events``.
+
+        One probe of the unique index per key, then one COPY: 1.5x the rate of the staged
+        deduplicating insert on a first import, 1.7x on a rerun (bench/RESULTS.md). Every
+        PostgreSQL writer holds the workspace's advisory lock (:meth:`_lock_workspaces`), so
+        no key can be stored between the probe and the COPY; should one be, the COPY fails
+        inside a savepoint and the unit goes through the staged insert instead.
+        """
+        workspace_id, source_id = rows[0][0], rows[0][1]
+        stored = conn.exec_driver_sql(
+            "SELECT k.ts, k.h FROM unnest(%s::bigint[], %s::bigint[]) AS k(ts, h) "
+            "CROSS JOIN LATERAL (SELECT 1 FROM events e WHERE e.workspace_id = %s "
+            "AND e.source_id = %s AND e.dedup_ts = k.ts AND e.dedup_hash = k.h "
+            "LIMIT 1) AS hit",
+            ([r[2] for r in rows], [r[3] for r in rows], workspace_id, source_id),
+        )  # fmt: skip
+        seen = {(int(ts), int(h)) for ts, h in stored}
+        fresh = []
+        for row in rows:
+            key = (row[2], row[3])
+            if key not in seen:
+                seen.add(key)
+                fresh.append(row)
+        return self._copy_fresh(conn, fresh) if fresh else 0
+
+    def _copy_fresh(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+        """COPY rows believed new into ``events``; the staged insert if one is not."""
+        cols = ", ".join(EVENT_COLUMNS)
+        raw: Any = conn.connection.dbapi_connection  # a psycopg 3 connection here
+        try:
+            # Binary: no text escaping of the JSON payloads, on either side.
+            sql = f"COPY events ({cols}) FROM STDIN (FORMAT BINARY)"
+            with conn.begin_nested(), raw.cursor() as cur, cur.copy(sql) as copy:
+                copy.set_types(_EVENT_TYPES)
+                write = copy.write_row
+                for row in rows:
+                    write(row)
+            return len(rows)
+        except self._driver_error as exc:
+            if getattr(exc, "sqlstate", None) != "23505":  # unique_violation
+                raise
+            logger.warning("ingest.copy_conflict", extra={"fields": {"rows": len(rows)}})
+        return self._copy_staged(conn, rows)
+
+    def _copy_staged(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+        """COPY into a temporary stage, then one deduplicating insert."""
         cols = ", ".join(EVENT_COLUMNS)
         conn.exec_driver_sql(
             "CREATE TEMP TABLE IF NOT EXISTS events_stage ON COMMIT DELETE ROWS "
             f"AS SELECT {cols} FROM events WITH NO DATA"
         )
-        raw: Any = conn.connection.dbapi_connection  # a psycopg 3 connection here
+        raw: Any = conn.connection.dbapi_connection
         with raw.cursor() as cur:
-            # Binary: no text escaping of the JSON payloads, on either side.
             with cur.copy(f"COPY events_stage ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(_EVENT_TYPES)
                 write = copy.write_row
