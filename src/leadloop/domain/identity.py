@@ -137,9 +137,12 @@ class IdentityResolver:
         first: dict[tuple[str, str], bool] = {}
         cache = self._cache
         self._absent = set()
+        effects: list[Resolvable] = []  # what _preload looks at: all but plain one-id events
         for m in messages:  # the hot loop of an import: _keys(m), inlined
             anonymous_id, user_id = m.anonymous_id, m.user_id
             plain = m.type in _PLAIN and (anonymous_id is None) != (user_id is None)
+            if not plain:
+                effects.append(m)
             if anonymous_id is not None:
                 key = ("anonymous", anonymous_id)
                 if key not in cache and key not in first:
@@ -162,7 +165,7 @@ class IdentityResolver:
                 for value, identity_id in self.repo.create_people(kind, new).items():
                     cache[(kind, value)] = identity_id
             self._absent.update((kind, v) for v in wanted if (kind, v) not in cache)
-        self._preload(messages)
+        self._preload(effects)
 
     def _preload(self, messages: Sequence[Resolvable]) -> None:
         """Hand the repository the contacts, e-mails and domains identity effects will read."""
