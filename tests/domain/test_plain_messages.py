@@ -204,7 +204,7 @@ def _as_row(message: Any) -> tuple[Any, ...]:
     )
 
 
-@settings(max_examples=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=800, suppress_health_check=[HealthCheck.too_slow])
 @given(ROW_MESSAGES, ROW_ENVELOPES)
 def test_plain_event_holds_what_the_parsed_message_holds(
     raw: dict[str, Any], envelope: BatchEnvelope

@@ -121,7 +121,7 @@ PLAIN = st.fixed_dictionaries(
 ).filter(lambda raw: "anonymousId" in raw or "userId" in raw)  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(raws=st.lists(PLAIN, max_size=5), dialect=st.sampled_from(sorted(ENGINES)))
 def test_a_plain_event_gives_the_row_its_message_gives(
     raws: list[dict[str, Any]], dialect: str
