@@ -20,7 +20,11 @@ from leadloop.services.imports.directory import (
     account_record,
     contact_record,
 )
-from leadloop.services.imports.events import EVENT_SCHEMA, EventConverter, derived_message_id
+from leadloop.services.imports.event_records import (
+    EVENT_SCHEMA,
+    EventConverter,
+    derived_message_id,
+)
 from leadloop.services.imports.files import detect_format
 from leadloop.services.imports.mapping import (
     Mapper,

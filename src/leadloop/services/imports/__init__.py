@@ -14,7 +14,8 @@ their line number and reason, and is idempotent: running the same file again add
 
 from leadloop.services.imports.costs import import_costs
 from leadloop.services.imports.directory import import_accounts, import_contacts
-from leadloop.services.imports.events import derived_message_id, import_events
+from leadloop.services.imports.event_records import derived_message_id
+from leadloop.services.imports.events import import_events
 from leadloop.services.imports.files import FORMATS, detect_format
 from leadloop.services.imports.mapping import load_mapping_file, parse_map_options
 from leadloop.services.imports.opportunities import import_opportunities

@@ -34,6 +34,7 @@ from leadloop.domain.messages import Message
 from leadloop.domain.plain_messages import PlainEvent
 from leadloop.errors import LeadloopError, ValidationError
 from leadloop.services.gc_tuning import fewer_collections
+from leadloop.services.imports.event_records import EventConverter, ndjson_convert
 from leadloop.services.imports.runner import Chunk, Job
 
 logger = logging.getLogger(__name__)
@@ -173,8 +174,6 @@ def _receive(stream: IO[bytes]) -> Any:
 def main() -> None:
     """The child: read the spec from stdin, convert the file chunk by chunk, ship each chunk
     as a length-prefixed pickle on stdout (anything printed goes to stderr instead)."""
-    from leadloop.services.imports.events import EventConverter, ndjson_convert
-
     out = sys.stdout.buffer
     sys.stdout = sys.stderr
     spec: EventFile = pickle.loads(sys.stdin.buffer.read())
