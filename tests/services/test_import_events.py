@@ -413,3 +413,23 @@ def test_an_unknown_default_type_is_refused(
         _run(container, workspace, path, default_type="fly")
     report = _run(container, workspace, path, default_type="track")
     assert report.stored == 1
+
+
+def test_a_growing_import_refreshes_the_identity_statistics_on_postgresql(
+    container: Container, workspace: Workspace, tmp_path: Path
+) -> None:
+    """Without statistics the planner reads a chunk's contacts by scanning the whole table,
+    a cost that grows with every chunk; the import analyzes as it doubles."""
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("statistics are PostgreSQL's (SQLite's planner needs none here)")
+    path = _ndjson(tmp_path / "many.ndjson", (_track(i) for i in range(10_050)))
+
+    report = _run(container, workspace, path, chunk_size=5_000, reader_process=False)
+
+    assert report.stored == 10_050
+    with container.engine.connect() as conn:
+        analyzed = conn.exec_driver_sql(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+            "AND last_analyze IS NOT NULL ORDER BY relname"
+        ).scalars()
+        assert list(analyzed) == ["accounts", "contacts", "identities"]

@@ -156,6 +156,24 @@ class SqlIngestStore:
         with self.transaction() as conn:
             return self.write_in(conn, units)
 
+    def refresh_statistics(self) -> None:
+        """PostgreSQL: ``ANALYZE`` the identity tables (a no-op on SQLite).
+
+        A bulk import grows them faster than autovacuum's analyze follows (if it runs at
+        all), and on stale statistics the planner answers a unit's set reads (contacts by
+        identity, by e-mail) with full scans that grow with the table: 21 ms per chunk at
+        60k contacts, so a 20M-event import would spend most of its time there. Best
+        effort: a role that may not analyze only loses the speed.
+        """
+        if self._sqlite:
+            return
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE identities, contacts, accounts")
+                conn.commit()
+        except (SQLAlchemyError, self._driver_error) as exc:
+            logger.warning("ingest.analyze_failed", extra={"fields": {"error": str(exc)[:200]}})
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction for :meth:`write_in` (the inbox drain claims in it too)."""

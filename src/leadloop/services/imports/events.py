@@ -31,6 +31,10 @@ from leadloop.services.imports.runner import ImportReport, Job, ProgressCallback
 from leadloop.store.directory import SqlDirectory
 from leadloop.store.ingest import Rejected, SqlIngestStore, WriteUnit
 
+ANALYZE_FIRST = 10_000
+"""Stored events after which an import first refreshes the identity tables' statistics
+(PostgreSQL), then again each time it has doubled: about 11 times for 20M events."""
+
 
 def _requires(plan: Plan, default_type: str | None) -> None:
     fields = plan.fields
@@ -107,11 +111,16 @@ def import_events(
         job.reader.close()
         raise
 
+    analyze_at = [ANALYZE_FIRST]
+
     def write(messages: list[Message | PlainEvent], rejects: list[Rejected]) -> None:
         fresh = directory.new_rejects(workspace_id, rejects)
         result = ingest.write([WriteUnit(workspace_id, source_id, messages, fresh)])[0]
         job.report.stored += result.stored
         job.report.duplicates += result.duplicates
+        if job.report.stored >= analyze_at[0]:  # each time the import has doubled
+            ingest.refresh_statistics()
+            analyze_at[0] = 2 * job.report.stored
 
     if reader_process_wanted(path, job.fmt, reader_process):
         spec = EventFile(
