@@ -226,13 +226,8 @@ class IdentityResolver:
 
     def resolve(self, message: Resolvable) -> int:
         """Return the identity id the message's event belongs to, applying its effects."""
-        if isinstance(message, PlainEvent):
-            anon = message.anonymous_id
-            if message.user_id is None:
-                assert anon is not None
-                return self._anonymous(anon)
-            return self._user(message.user_id, self._anonymous(anon) if anon else None)
         if message.type == "alias":
+            assert isinstance(message, Message)  # a PlainEvent is a track, page or screen
             return self._alias(message)
         anon_id = self._anonymous(message.anonymous_id) if message.anonymous_id else None
         if message.user_id is None:
@@ -240,6 +235,8 @@ class IdentityResolver:
             identity_id = anon_id
         else:
             identity_id = self._user(message.user_id, anon_id)
+        if isinstance(message, PlainEvent):
+            return identity_id  # no traits, no group
         if message.type == "identify":
             self._identify(identity_id, message)
         elif message.type == "group":

@@ -16,7 +16,6 @@ the parent stops after the chunks it received: rerun to continue.
 from __future__ import annotations
 
 import io
-import logging
 import os
 import pickle
 import struct
@@ -36,8 +35,6 @@ from leadloop.errors import LeadloopError, ValidationError
 from leadloop.services.gc_tuning import fewer_collections
 from leadloop.services.imports.event_records import EventConverter, ndjson_convert
 from leadloop.services.imports.runner import Chunk, Job
-
-logger = logging.getLogger(__name__)
 
 _pack = attrgetter(
     "type", "message_id", "anonymous_id", "user_id", "event", "original_iso", "dedup_ts",
@@ -108,7 +105,6 @@ def chunks(spec: EventFile) -> Iterator[Chunk[Message | PlainEvent]]:
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
     )  # fmt: skip
     assert child.stdin is not None and child.stdout is not None
-    _widen(child.stdout.fileno())
     last_line = 0
     try:
         child.stdin.write(pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL))
@@ -145,18 +141,6 @@ def chunks(spec: EventFile) -> Iterator[Chunk[Message | PlainEvent]]:
 
 
 _LENGTH = struct.Struct("<Q")
-_F_SETPIPE_SZ = 1031  # Linux fcntl; not in Python's fcntl module before 3.10's docs say so
-
-
-def _widen(fd: int) -> None:
-    """Make the pipe hold 1 MiB (Linux; the default 64 KiB makes a chunk cross in ~100
-    hand-offs between the two processes). Best effort: elsewhere it stays as it is."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", _F_SETPIPE_SZ), 1 << 20)
-    except (ImportError, OSError):
-        pass
 
 
 def _receive(stream: IO[bytes]) -> Any:
