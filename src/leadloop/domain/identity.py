@@ -9,13 +9,12 @@ identities, so no event is ever lost or duplicated.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from leadloop.domain.accounts import company_domain, domain_from_website
-from leadloop.domain.messages import Message
+from leadloop.domain.messages import Message, message_dedup_key
 from leadloop.domain.plain_messages import PlainEvent
 from leadloop.domain.traits import (
     display_name,
@@ -26,14 +25,8 @@ from leadloop.domain.traits import (
 
 
 def dedup_key(message: Message) -> tuple[int, int]:
-    """(client timestamp in epoch ms or 0, signed 64-bit hash of messageId).
-
-    A retried message repeats both; leading with time keeps the unique index append-mostly.
-    """
-    ts = message.original_timestamp
-    ms = int(ts.timestamp() * 1000) if ts is not None else 0
-    digest = hashlib.blake2b(message.message_id.encode(), digest_size=8).digest()
-    return ms, int.from_bytes(digest, "big", signed=True)
+    """The message's key in the events table (``message_dedup_key``)."""
+    return message_dedup_key(message.message_id, message.original_timestamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,15 +103,8 @@ class IdentityResolver:
     def __init__(self, repo: IdentityRepository, cache_size: int = 200_000) -> None:
         self.repo = repo
         self._cache: dict[tuple[str, str], int] = {}
-        self.known: Callable[[tuple[str, str]], int | None] = self._cache.get
-        """The cached id of ``(kind, value)``, if any: for a plain event from one id that is
-        what :meth:`resolve` returns, without its call chain (after :meth:`prepare`, nearly
-        every such event). The cache is only ever cleared, never replaced."""
         self._cache_size = cache_size
         self._linked: set[tuple[int, int]] = set()
-        self.linked: Callable[[tuple[int, int]], bool] = self._linked.__contains__
-        """Whether ``(anonymous identity, user identity)`` are known joined: then a plain
-        event from both ids belongs to the user's identity and changes nothing."""
         self._absent: set[tuple[str, str]] = set()  # looked up in this unit, not stored
 
     def forget(self) -> None:
@@ -223,6 +209,20 @@ class IdentityResolver:
             self.forget()
         self._cache[key] = identity_id
         self._absent.discard(key)
+
+    def known(self, event: PlainEvent) -> int | None:
+        """What :meth:`resolve` returns for ``event`` when that needs no lookup and changes
+        nothing (after :meth:`prepare`, nearly every plain event of an import): its one id
+        is cached, or its two ids are cached and already joined (the user's); else ``None``.
+        """
+        cache = self._cache
+        if event.user_id is None:
+            return cache.get(("anonymous", event.anonymous_id))  # type: ignore[arg-type]
+        user = cache.get(("user", event.user_id))
+        if event.anonymous_id is None or user is None:
+            return user
+        device = cache.get(("anonymous", event.anonymous_id))
+        return user if device is not None and (device, user) in self._linked else None
 
     def resolve(self, message: Resolvable) -> int:
         """Return the identity id the message's event belongs to, applying its effects."""

@@ -7,6 +7,7 @@ pure: the caller passes the receive time, the batch-level fields and an id facto
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,6 +83,16 @@ class Message:
         if self.sent_at is not None:
             body["sentAt"] = self.sent_at.isoformat()
         return body
+
+
+def message_dedup_key(message_id: str, original: datetime | None) -> tuple[int, int]:
+    """(client timestamp in epoch ms or 0, signed 64-bit hash of messageId).
+
+    A retried message repeats both; leading with time keeps the unique index append-mostly.
+    """
+    ms = int(original.timestamp() * 1000) if original is not None else 0
+    digest = hashlib.blake2b(message_id.encode(), digest_size=8).digest()
+    return ms, int.from_bytes(digest, "big", signed=True)
 
 
 def parse_timestamp(value: object, field_name: str) -> datetime | None:

@@ -9,7 +9,6 @@ anything ``parse_message`` would decide differently; tests/domain prove the equa
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from leadloop.domain.messages import (
     BatchEnvelope,
     Message,
     corrected_timestamp,
+    message_dedup_key,
     parse_timestamp,
 )
 from leadloop.errors import InvalidMessageError
@@ -139,12 +139,11 @@ def plain_event(
     if integrations:
         body["integrations"] = integrations
     if original is None:
-        timestamp, iso, dedup_ts = envelope.received_at, None, 0
+        timestamp, iso = envelope.received_at, None
     else:
         timestamp, iso = original, _iso(original, text)
         body["originalTimestamp"] = iso
-        dedup_ts = int(original.timestamp() * 1000)
-    digest = hashlib.blake2b(message_id.encode(), digest_size=8).digest()
+    dedup_ts, dedup_hash = message_dedup_key(message_id, original)
     return PlainEvent(
         kind,
         message_id,
@@ -155,7 +154,7 @@ def plain_event(
         envelope.received_at,
         iso,
         dedup_ts,
-        int.from_bytes(digest, "big", signed=True),
+        dedup_hash,
         serialise(body),
     )
 

@@ -67,7 +67,7 @@ def event_rows(
             iso = m.original_iso
             if not sqlite:
                 stamp: Any = m.timestamp
-            elif iso is not None and len(iso) in (25, 32):
+            elif iso is not None:
                 stamp = _sqlite_iso(iso)
             else:
                 stamp = _sqlite_time(m.timestamp)

@@ -220,22 +220,12 @@ class SqlIngestStore:
         resolver.prepare(messages)
         seen = self._stored_keys(conn, unit, messages)
         resolve = resolver.resolve
-        known, linked = resolver.known, resolver.linked
+        known = resolver.known
         pairs: list[tuple[Message | PlainEvent, int]] = []
         append = pairs.append
         for m in messages:
-            if m.__class__ is PlainEvent:
-                # One id, already known: the id resolve() would return (IdentityResolver.known).
-                # Both ids, already joined: the user's (IdentityResolver.linked).
-                if m.user_id is None:
-                    hit = known(("anonymous", m.anonymous_id))  # type: ignore[arg-type]
-                elif m.anonymous_id is None:
-                    hit = known(("user", m.user_id))
-                else:
-                    device = known(("anonymous", m.anonymous_id))
-                    hit = known(("user", m.user_id))
-                    if device is None or hit is None or not linked((device, hit)):
-                        hit = None
+            if isinstance(m, PlainEvent):
+                hit = known(m)  # resolve()'s answer where it needs no lookup
                 if hit is not None:
                     append((m, hit))
                     continue
