@@ -29,9 +29,12 @@ from sqlalchemy import Engine, create_engine, select, text
 from leadloop.bootstrap import Container, bootstrap
 from leadloop.config import Settings
 from leadloop.services.imports import ImportReport, import_contacts, import_events
+from leadloop.services.imports.event_records import EventConverter, ndjson_convert
+from leadloop.services.imports.runner import Job
 from leadloop.simulate import SimConfig, generate
 from leadloop.store.directory import SqlDirectory
-from leadloop.store.ingest import SqlIngestStore
+from leadloop.store.event_rows import event_block
+from leadloop.store.ingest import SqlIngestStore, WriteUnit
 from leadloop.store.migrate import upgrade
 from leadloop.store.tables import accounts, contacts, events, identities, quarantine
 
@@ -188,6 +191,63 @@ def test_any_mix_of_messages_imports_the_same_by_both_paths(
     path = tmp_path / f"mix-{next(_EXAMPLES)}.ndjson"
     path.write_bytes(b"\n".join(lines) + b"\n")
     _both(twins, path, path.stem, chunk=data.draw(st.integers(1, 8)))
+
+
+_IDS = {"anonymousId": st.sampled_from(["a1", "a2"]), "userId": USER}
+_AT = {"timestamp": st.sampled_from(["2025-03-01T10:00:00.123Z", "2025-03-01T10:00:01Z"])}
+VALID = st.fixed_dictionaries(
+    {"type": st.sampled_from(["page", "track"]), **_AT}, optional=_IDS
+).map(orjson.dumps) | st.fixed_dictionaries(
+    {"type": st.sampled_from(["identify", "group", "alias"]), **_AT},
+    optional={**_IDS, "previousId": ANON | USER, "groupId": st.sampled_from(["g1", "g2"]),
+              "traits": TRAITS},
+).map(orjson.dumps)  # fmt: skip
+"""Lines that are mostly valid and share few ids: where the order of resolutions shows."""
+
+
+def _write_chunks(c: Container, ws: int, path: Path, chunk: int, *, blocks: bool) -> list[int]:
+    """Convert ``path`` here, as the reader process does, and write each chunk as its
+    messages or as the block the reader process ships (``event_block``)."""
+    source = c.workspaces.source_id(ws, "import")
+    convert = ndjson_convert(EventConverter(RECEIVED, None, plain_lane=True))
+    job = Job.open("events", path, None, max_record_bytes=32_768, chunk_size=chunk)
+    stored = []
+    try:
+        for part in job.chunks(convert, chunk):
+            if blocks:
+                block = event_block(part.items, ws, source, RECEIVED, sqlite=c.ingest_store.sqlite)
+                unit = WriteUnit(ws, source, [], part.rejects, block=block)
+            else:
+                unit = WriteUnit(ws, source, part.items, part.rejects)
+            stored.append(c.ingest_store.write([unit])[0].stored)
+    finally:
+        job.reader.close()
+    return stored
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(lines=st.lists(VALID | LINE, min_size=1, max_size=40), data=st.data())
+def test_any_mix_stores_the_same_written_as_blocks(
+    twins: tuple[Container, Container], tmp_path: Path, lines: list[bytes], data: st.DataObject
+) -> None:
+    """The reader process's blocks (one resolution per distinct pair of ids, the other
+    messages in their places) against the same chunks written message by message."""
+    lines = lines + data.draw(st.lists(st.sampled_from(lines), max_size=5))  # replays
+    path = tmp_path / f"block-{next(_EXAMPLES)}.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    chunk = data.draw(st.integers(1, 12))
+    by_messages, by_blocks = twins
+    ws = by_messages.workspaces.create_workspace(path.stem)
+    assert by_blocks.workspaces.create_workspace(path.stem) == ws
+    for _rerun in (False, True):
+        assert _write_chunks(by_blocks, ws, path, chunk, blocks=True) == _write_chunks(
+            by_messages, ws, path, chunk, blocks=False
+        )
+    assert _rows(by_blocks.engine, ws) == _rows(by_messages.engine, ws)
 
 
 # --- The set-based identity repository against the row-by-row one -------------------------

@@ -16,8 +16,13 @@ import pytest
 from leadloop.errors import ValidationError
 from leadloop.services.imports import reader_process
 from leadloop.services.imports.reader_process import EventFile, chunks, wanted
+from leadloop.store.event_rows import ROW_WIDTH
 
 RECEIVED = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
+
+
+def _spec(path: Path, chunk_size: int) -> EventFile:
+    return EventFile(str(path), "ndjson", chunk_size, 32_768, RECEIVED, None, True, 7, 3, True)
 
 
 def test_large_ndjson_files_are_read_in_a_second_process_unless_told(tmp_path: Path) -> None:
@@ -50,7 +55,7 @@ def test_frames_are_read_whole_or_not_at_all() -> None:
 
 
 def test_a_file_the_child_cannot_open_is_refused_with_the_reason(tmp_path: Path) -> None:
-    spec = EventFile(str(tmp_path / "gone.ndjson"), "ndjson", 10, 32_768, RECEIVED, None, True)
+    spec = _spec(tmp_path / "gone.ndjson", 10)
     with pytest.raises(ValidationError, match="does not exist"):
         list(chunks(spec))
 
@@ -63,11 +68,17 @@ def test_the_child_converts_in_file_order_with_line_numbers(tmp_path: Path) -> N
         for i in range(5)
     ]
     path.write_bytes(b"\n".join([*lines[:2], b"{bad", *lines[2:]]) + b"\n")
-    spec = EventFile(str(path), "ndjson", 2, 32_768, RECEIVED, None, True)
-    got = list(chunks(spec))
+    got = list(chunks(_spec(path, 2)))
     assert [c.first_line for c in got] == [1, 3, 5, 7]  # the last one is empty
-    assert [m.message_id for c in got for m in c.items] == [f"m{i}" for i in range(5)]
+    assert [len(c.items) for c in got] == [1, 1, 1, 0], "one block per chunk, none when empty"
+    rows = [b.rows[i : i + ROW_WIDTH] for c in got for b in c.items for i in range(0, 24, 12)]
+    assert [r[4] for r in rows if r] == [f"m{i}" for i in range(5)]  # message ids in order
     assert [(r.line, "not valid JSON" in r.reason) for c in got for r in c.rejects] == [(3, True)]
     assert got[-1].read == 6 and got[-1].position == path.stat().st_size
     first = got[0].items[0]
-    assert first.timestamp == datetime(2025, 1, 1, tzinfo=UTC) and first.received_at == RECEIVED
+    assert first.received_at == RECEIVED and first.pairs == [("a", None)]
+    assert first.rows[:12] == [
+        7, 3, 1735689600000, first.rows[3], "m0", None, "page", None,
+        "2025-01-01 00:00:00.000000", "2026-05-06 07:08:09.000000",
+        '{"originalTimestamp":"2025-01-01T00:00:00+00:00"}', None,
+    ]  # fmt: skip

@@ -35,6 +35,7 @@ from leadloop.services.imports import (
     load_mapping_file,
     parse_map_options,
 )
+from leadloop.services.imports.events import CHUNK_SIZE
 from leadloop.services.imports.files import check_file
 from leadloop.services.imports.opportunities import load_stages_file
 from leadloop.store.migrate import alembic_config, current_revision
@@ -64,7 +65,11 @@ MappingOption = typer.Option(
     None, "--mapping", help="A YAML or JSON file of {column: field}; --map entries override it."
 )
 ChunkOption = typer.Option(
-    10_000, "--chunk-size", min=1, help="Records per transaction (memory grows with it)."
+    CHUNK_SIZE,
+    "--chunk-size",
+    min=1,
+    help="Records per transaction (memory grows with it). Importing into SQLite beside a "
+    "running server, 10000 keeps its writes from waiting as long.",
 )
 
 

@@ -9,7 +9,7 @@ identities, so no event is ever lost or duplicated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -82,6 +82,35 @@ def _keys(m: Resolvable) -> list[tuple[str, str]]:
     return keys
 
 
+IdKey = tuple[str, str]
+"""An identity as the resolver caches it: (``anonymous`` or ``user``, the id)."""
+
+
+def first_appearances(
+    messages: Iterable[Resolvable], known: Container[IdKey]
+) -> tuple[dict[IdKey, bool], list[Resolvable]]:
+    """Each id not in ``known``, in order of first appearance, and whether that was a plain
+    page/track/screen from that one id (such an id gets a new person without asking
+    :meth:`IdentityResolver.resolve`); and the messages that can have effects: all but those
+    plain one-id events."""
+    first: dict[IdKey, bool] = {}
+    effects: list[Resolvable] = []
+    for m in messages:  # the hot loop of an import: _keys(m), inlined
+        anonymous_id, user_id = m.anonymous_id, m.user_id
+        plain = m.type in _PLAIN and (anonymous_id is None) != (user_id is None)
+        if not plain:
+            effects.append(m)
+        if anonymous_id is not None:
+            key = ("anonymous", anonymous_id)
+            if key not in known and key not in first:
+                first[key] = plain
+        if user_id is not None:
+            key = ("user", user_id)
+            if key not in known and key not in first:
+                first[key] = plain
+    return first, effects
+
+
 def _group_domain(m: Message) -> str | None:
     """The company domain a group call names, from its ``domain`` or ``website`` trait."""
     traits = m.traits
@@ -120,23 +149,29 @@ class IdentityResolver:
         page/track/screen from one id gets a new person either way; ids that first appear
         in identify/alias/group or beside a second id are left to :meth:`resolve`.
         """
-        first: dict[tuple[str, str], bool] = {}
+        first, effects = first_appearances(messages, self._cache)
+        self._prepare(first, effects, ())
+
+    def prepare_ids(
+        self,
+        first: Mapping[IdKey, bool],
+        messages: Sequence[Resolvable],
+        pairs: Iterable[tuple[str, str]],
+    ) -> None:
+        """:meth:`prepare` for a batch read elsewhere: ``first`` is what
+        :func:`first_appearances` found in it, ``messages`` are its messages that can have
+        effects and ``pairs`` the distinct two-id (device, user) pairs of its plain events."""
+        cache = self._cache
+        self._prepare({k: v for k, v in first.items() if k not in cache}, messages, pairs)
+
+    def _prepare(
+        self,
+        first: Mapping[IdKey, bool],
+        messages: Sequence[Resolvable],
+        pairs: Iterable[tuple[str, str]],
+    ) -> None:
         cache = self._cache
         self._absent = set()
-        effects: list[Resolvable] = []  # what _preload looks at: all but plain one-id events
-        for m in messages:  # the hot loop of an import: _keys(m), inlined
-            anonymous_id, user_id = m.anonymous_id, m.user_id
-            plain = m.type in _PLAIN and (anonymous_id is None) != (user_id is None)
-            if not plain:
-                effects.append(m)
-            if anonymous_id is not None:
-                key = ("anonymous", anonymous_id)
-                if key not in cache and key not in first:
-                    first[key] = plain
-            if user_id is not None:
-                key = ("user", user_id)
-                if key not in cache and key not in first:
-                    first[key] = plain
         if len(cache) + len(first) >= self._cache_size:
             self.forget()
         for kind in ("anonymous", "user"):
@@ -151,15 +186,23 @@ class IdentityResolver:
                 for value, identity_id in self.repo.create_people(kind, new).items():
                     cache[(kind, value)] = identity_id
             self._absent.update((kind, v) for v in wanted if (kind, v) not in cache)
-        self._preload(effects)
+        self._preload(messages, pairs)
 
-    def _preload(self, messages: Sequence[Resolvable]) -> None:
+    def _preload(self, messages: Sequence[Resolvable], pairs: Iterable[tuple[str, str]]) -> None:
         """Hand the repository the contacts, e-mails and domains identity effects will read."""
         cache, linked = self._cache, self._linked
         ids: set[int] = set()
         emails: set[str] = set()
         groups: set[str] = set()
         group_domains: set[str] = set()
+        for anonymous_id, user_id in pairs:
+            device, user = cache.get(("anonymous", anonymous_id)), cache.get(("user", user_id))
+            if (device, user) in linked:
+                continue
+            if device is not None:
+                ids.add(device)
+            if user is not None:
+                ids.add(user)
         for m in messages:
             if m.type in _PLAIN:
                 if m.anonymous_id is None or m.user_id is None:
@@ -215,13 +258,17 @@ class IdentityResolver:
         nothing (after :meth:`prepare`, nearly every plain event of an import): its one id
         is cached, or its two ids are cached and already joined (the user's); else ``None``.
         """
+        return self.known_ids(event.anonymous_id, event.user_id)
+
+    def known_ids(self, anonymous_id: str | None, user_id: str | None) -> int | None:
+        """:meth:`known` for a plain event given by its two ids."""
         cache = self._cache
-        if event.user_id is None:
-            return cache.get(("anonymous", event.anonymous_id))  # type: ignore[arg-type]
-        user = cache.get(("user", event.user_id))
-        if event.anonymous_id is None or user is None:
+        if user_id is None:
+            return cache.get(("anonymous", anonymous_id))  # type: ignore[arg-type]
+        user = cache.get(("user", user_id))
+        if anonymous_id is None or user is None:
             return user
-        device = cache.get(("anonymous", event.anonymous_id))
+        device = cache.get(("anonymous", anonymous_id))
         return user if device is not None and (device, user) in self._linked else None
 
     def resolve(self, message: Resolvable) -> int:
@@ -229,12 +276,7 @@ class IdentityResolver:
         if message.type == "alias":
             assert isinstance(message, Message)  # a PlainEvent is a track, page or screen
             return self._alias(message)
-        anon_id = self._anonymous(message.anonymous_id) if message.anonymous_id else None
-        if message.user_id is None:
-            assert anon_id is not None
-            identity_id = anon_id
-        else:
-            identity_id = self._user(message.user_id, anon_id)
+        identity_id = self.resolve_ids(message.anonymous_id, message.user_id)
         if isinstance(message, PlainEvent):
             return identity_id  # no traits, no group
         if message.type == "identify":
@@ -242,6 +284,16 @@ class IdentityResolver:
         elif message.type == "group":
             self._group(identity_id, message)
         return identity_id
+
+    def resolve_ids(self, anonymous_id: str | None, user_id: str | None) -> int:
+        """The identity of a message from these ids (at least one), joining the device to
+        the user where that is new: :meth:`resolve` of a plain event, and the part of every
+        other message's resolution that its ids decide."""
+        anon_id = self._anonymous(anonymous_id) if anonymous_id else None
+        if user_id is None:
+            assert anon_id is not None
+            return anon_id
+        return self._user(user_id, anon_id)
 
     def _anonymous(self, anonymous_id: str) -> int:
         found = self._find("anonymous", anonymous_id)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from leadloop.domain.identity import first_appearances
 from leadloop.domain.messages import Message
 from leadloop.domain.plain_messages import PlainEvent
 from leadloop.store.engine import sqlite_text
@@ -116,3 +118,87 @@ def event_rows(
             )
         )
     return rows
+
+
+ROW_WIDTH = 12
+"""Values per event row (``EVENT_COLUMNS`` of :mod:`leadloop.store.ingest`)."""
+
+IDENTITY_AT = 5
+"""Where ``identity_id`` sits in a row: the one value a block's reader cannot know."""
+
+
+@dataclass(slots=True)
+class EventBlock:
+    """A chunk of an import read and converted elsewhere (the reader process), in the shape
+    that leaves its writer the least to do: its plain events as one flat list of row values
+    without their identities, and what identity resolution needs of them, per distinct pair
+    of ids rather than per event. Its other messages come as they are, with their place.
+
+    :func:`event_block` builds it from what :func:`event_rows` would take; the writer
+    (``SqlIngestStore``) stores exactly what it would have stored from the messages
+    (tests/store/test_event_rows.py and the import equality test prove it).
+    """
+
+    rows: list[Any]
+    """``ROW_WIDTH`` values per plain event, ``identity_id`` ``None``. On PostgreSQL the
+    ``timestamp`` is the original ``isoformat`` text (``None``: the receive time) and
+    ``received_at`` is ``None``: the writer makes the datetimes (they pickle slowly)."""
+    pair_of: list[int]
+    """Per plain event, its index in :attr:`pairs`."""
+    pairs: list[tuple[str | None, str | None]]
+    """Distinct ``(anonymous_id, user_id)`` of the plain events, in order of appearance."""
+    pair_at: list[int]
+    """Per pair, the index of the plain event it first appears in."""
+    messages: list[tuple[int, Message]]
+    """Every other message, after how many plain events it came."""
+    first: dict[tuple[str, str], bool]
+    """``domain.identity.first_appearances`` of the whole chunk, in order."""
+    received_at: datetime
+    """When the plain events were received (an import's one time)."""
+
+    def __len__(self) -> int:
+        return len(self.pair_of) + len(self.messages)
+
+
+def event_block(
+    items: Sequence[Message | PlainEvent],
+    workspace_id: int,
+    source_id: int,
+    received_at: datetime,
+    *,
+    sqlite: bool,
+) -> EventBlock:
+    """The :class:`EventBlock` of a chunk's converted items (all received at
+    ``received_at``, as an import's are)."""
+    first, _effects = first_appearances(items, ())
+    rows: list[Any] = []
+    extend = rows.extend
+    pair_of: list[int] = []
+    pairs: list[tuple[str | None, str | None]] = []
+    pair_at: list[int] = []
+    index: dict[tuple[str | None, str | None], int] = {}
+    messages: list[tuple[int, Message]] = []
+    received = _sqlite_time(received_at) if sqlite else None
+    count = 0
+    for m in items:
+        if not isinstance(m, PlainEvent):
+            messages.append((count, m))
+            continue
+        ids = (m.anonymous_id, m.user_id)
+        at = index.get(ids)
+        if at is None:
+            at = index[ids] = len(pairs)
+            pairs.append(ids)
+            pair_at.append(count)
+        pair_of.append(at)
+        iso = m.original_iso
+        if not sqlite:
+            stamp: Any = iso
+        elif iso is not None:
+            stamp = _sqlite_iso(iso)
+        else:
+            stamp = received
+        extend((workspace_id, source_id, m.dedup_ts, m.dedup_hash, m.message_id, None,
+                m.type, m.event, stamp, received, m.payload_json, None))  # fmt: skip
+        count += 1
+    return EventBlock(rows, pair_of, pairs, pair_at, messages, first, received_at)

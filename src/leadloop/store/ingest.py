@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -18,9 +19,9 @@ from leadloop.domain.messages import Message
 from leadloop.domain.plain_messages import PlainEvent
 from leadloop.errors import StoreError
 from leadloop.store.engine import db_time, is_sqlite, utcnow
-from leadloop.store.event_rows import event_rows
+from leadloop.store.event_rows import IDENTITY_AT, ROW_WIDTH, EventBlock, event_rows
 from leadloop.store.identity import SqlIdentityRepository
-from leadloop.store.sqlite_rows import insert_rows
+from leadloop.store.sqlite_rows import insert_flat, insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +65,12 @@ class WriteUnit:
     """A bulk import's plain lines come row-shaped (``PlainEvent``); everything else as
     ``Message``."""
     rejected: Sequence[Rejected] = field(default_factory=list)
+    block: EventBlock | None = None
+    """An import chunk from the reader process comes as one block (after ``messages``)."""
 
     @property
     def size(self) -> int:
-        return len(self.messages)
+        return len(self.messages) + (len(self.block) if self.block is not None else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,11 @@ class SqlIngestStore:
             ("workspace_id", "source", "line", "reason", "raw", "received_at"),
             conflict=False,
         )
+
+    @property
+    def sqlite(self) -> bool:
+        """Whether the store is SQLite (an import's reader process shapes rows for it)."""
+        return self._sqlite
 
     def _resolver(
         self, workspace_id: int, conn: Connection
@@ -216,46 +224,130 @@ class SqlIngestStore:
 
     def _write_unit(self, conn: Connection, unit: WriteUnit) -> WriteResult:
         resolver, repo = self._resolver(unit.workspace_id, conn)
+        if unit.block is not None:
+            return self._write_block(conn, unit, unit.block, resolver, repo)
         messages = list(unit.messages)
         resolver.prepare(messages)
         seen = self._stored_keys(conn, unit, messages)
-        resolve = resolver.resolve
         known = resolver.known
         pairs: list[tuple[Message | PlainEvent, int]] = []
         append = pairs.append
         for m in messages:
             if isinstance(m, PlainEvent):
                 hit = known(m)  # resolve()'s answer where it needs no lookup
-                if hit is not None:
-                    append((m, hit))
-                    continue
-            elif m.type in _SIDE_EFFECTS:
-                # A retried identify/group/alias must not apply its changes again: it would
-                # undo whatever later messages changed (an e-mail, an account, a merge).
-                assert isinstance(m, Message)
-                key = dedup_key(m)
-                if key in seen:
-                    continue
-                seen.add(key)
-            append((m, resolve(m)))
+                append((m, hit if hit is not None else resolver.resolve(m)))
+                continue
+            identity_id = self._resolve_message(resolver, m, seen)
+            if identity_id is not None:
+                append((m, identity_id))
         repo.flush()
         rows = event_rows(
             unit.workspace_id, unit.source_id, pairs, sqlite=self._sqlite, db_time=self._db_time
         )
-        stored = 0
-        if rows and len(rows) >= COPY_THRESHOLD and not is_sqlite(self.engine):
-            stored = self._copy_events(conn, rows)
-        elif rows and self._sqlite:
+        stored = self._insert_events(conn, rows)
+        return self._finish(conn, unit, stored, len(messages))
+
+    def _resolve_message(
+        self, resolver: IdentityResolver, m: Message, seen: set[tuple[int, int]]
+    ) -> int | None:
+        """The message's identity, its effects applied; ``None``: a retried
+        identify/group/alias whose event is stored (skip it)."""
+        if m.type in _SIDE_EFFECTS:
+            # A retried identify/group/alias must not apply its changes again: it would
+            # undo whatever later messages changed (an e-mail, an account, a merge).
+            key = dedup_key(m)
+            if key in seen:
+                return None
+            seen.add(key)
+        return resolver.resolve(m)
+
+    def _write_block(
+        self,
+        conn: Connection,
+        unit: WriteUnit,
+        block: EventBlock,
+        resolver: IdentityResolver,
+        repo: SqlIdentityRepository,
+    ) -> WriteResult:
+        """:meth:`_write_unit` of a block: the same resolutions in the same order, one per
+        distinct pair of ids (a pair resolves to the same identity every time it appears,
+        with its effects the first time), and the block's rows with their identities."""
+        queue = block.messages
+        messages = [m for _, m in queue]
+        two_ids = [(a, u) for a, u in block.pairs if a is not None and u is not None]
+        resolver.prepare_ids(block.first, messages, two_ids)
+        seen = self._stored_keys(conn, unit, messages)
+        known, resolve_ids = resolver.known_ids, resolver.resolve_ids
+        identity = [0] * len(block.pairs)
+        placed: list[tuple[int, tuple[Message, int]]] = []
+        j, waiting = 0, len(queue)
+        for p, (anonymous_id, user_id) in enumerate(block.pairs):
+            at = block.pair_at[p]
+            while j < waiting and queue[j][0] <= at:  # the messages that came before it
+                self._place(resolver, queue[j], seen, placed)
+                j += 1
+            hit = known(anonymous_id, user_id)
+            identity[p] = hit if hit is not None else resolve_ids(anonymous_id, user_id)
+        for item in queue[j:]:
+            self._place(resolver, item, seen, placed)
+        repo.flush()
+        flat = block.rows
+        flat[IDENTITY_AT::ROW_WIDTH] = [identity[p] for p in block.pair_of]
+        if not self._sqlite:  # the datetimes the reader left out
+            received = self._db_time(block.received_at)
+            fromiso = datetime.fromisoformat
+            flat[8::ROW_WIDTH] = [received if t is None else fromiso(t) for t in flat[8::ROW_WIDTH]]
+            flat[9::ROW_WIDTH] = [received] * len(block.pair_of)
+        if placed:
+            rows = event_rows(
+                unit.workspace_id, unit.source_id, [pair for _, pair in placed],
+                sqlite=self._sqlite, db_time=self._db_time,
+            )  # fmt: skip
+            values: list[Any] = []
+            start = 0
+            for (at, _pair), row in zip(placed, rows, strict=True):
+                values.extend(flat[start * ROW_WIDTH : at * ROW_WIDTH])
+                values.extend(row)
+                start = at
+            values.extend(flat[start * ROW_WIDTH :])
+        else:
+            values = flat
+        if self._sqlite:
+            stored = insert_flat(conn, "events", EVENT_COLUMNS, values, on_conflict_do_nothing=True)
+        else:
+            stored = self._insert_events(
+                conn, [tuple(values[i : i + ROW_WIDTH]) for i in range(0, len(values), ROW_WIDTH)]
+            )
+        return self._finish(conn, unit, stored, len(block))
+
+    def _place(
+        self,
+        resolver: IdentityResolver,
+        item: tuple[int, Message],
+        seen: set[tuple[int, int]],
+        placed: list[tuple[int, tuple[Message, int]]],
+    ) -> None:
+        at, m = item
+        identity_id = self._resolve_message(resolver, m, seen)
+        if identity_id is not None:
+            placed.append((at, (m, identity_id)))
+
+    def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+        """Store event rows, skipping keys already stored; return how many were new."""
+        if not rows:
+            return 0
+        if self._sqlite:
             # One statement per chunk, not per row: the GIL is let go once (sqlite_rows).
-            stored = insert_rows(conn, "events", EVENT_COLUMNS, rows, on_conflict_do_nothing=True)
-        elif rows:
-            cursor = conn.exec_driver_sql(self._event_sql, rows)
-            stored = max(cursor.rowcount, 0)
+            return insert_rows(conn, "events", EVENT_COLUMNS, rows, on_conflict_do_nothing=True)
+        if len(rows) >= COPY_THRESHOLD:
+            return self._copy_events(conn, rows)
+        cursor = conn.exec_driver_sql(self._event_sql, rows)
+        return max(cursor.rowcount, 0)
+
+    def _finish(self, conn: Connection, unit: WriteUnit, stored: int, count: int) -> WriteResult:
         if unit.rejected:
             self._quarantine(conn, unit.workspace_id, unit.rejected)
-        return WriteResult(
-            stored=stored, duplicates=len(messages) - stored, rejected=len(unit.rejected)
-        )
+        return WriteResult(stored=stored, duplicates=count - stored, rejected=len(unit.rejected))
 
     def _stored_keys(
         self, conn: Connection, unit: WriteUnit, messages: Sequence[Message | PlainEvent]

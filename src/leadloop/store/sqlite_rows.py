@@ -57,12 +57,27 @@ def insert_rows(
 ) -> int:
     """Insert ``rows`` in as few statements as the variable limit allows; return how many
     were stored (skipped conflicts not counted)."""
+    values = list(chain.from_iterable(rows))
+    return insert_flat(conn, table, columns, values, on_conflict_do_nothing=on_conflict_do_nothing)
+
+
+def insert_flat(
+    conn: Connection,
+    table: str,
+    columns: tuple[str, ...],
+    values: list[Any],
+    *,
+    on_conflict_do_nothing: bool = False,
+) -> int:
+    """:func:`insert_rows` of rows given as one flat list of values, ``len(columns)`` per
+    row (what an import's reader process ships: no tuple per row to build)."""
+    width = len(columns)
     tail = " ON CONFLICT DO NOTHING" if on_conflict_do_nothing else ""
     stored = start = 0
-    for size in chunk_sizes(len(rows), len(columns)):
-        part = rows[start : start + size]
-        start += size
+    for size in chunk_sizes(len(values) // width, width):
+        end = start + size * width
         sql = _statement(table, columns, size, tail)
-        cursor = conn.exec_driver_sql(sql, tuple(chain.from_iterable(part)))
+        cursor = conn.exec_driver_sql(sql, tuple(values[start:end]))
+        start = end
         stored += max(cursor.rowcount, 0)
     return stored

@@ -29,7 +29,15 @@ from leadloop.services.imports.reader_process import chunks as read_in_child
 from leadloop.services.imports.reader_process import wanted as reader_process_wanted
 from leadloop.services.imports.runner import ImportReport, Job, ProgressCallback
 from leadloop.store.directory import SqlDirectory
+from leadloop.store.event_rows import EventBlock
 from leadloop.store.ingest import Rejected, SqlIngestStore, WriteUnit
+
+CHUNK_SIZE = 50_000
+"""Lines per transaction by default. Against 10,000 on the 1M-line bench world, with the
+reader process: SQLite +18-30% (each commit is a WAL fsync plus a checkpoint, and per-chunk
+lookups), PostgreSQL +13%; peak RSS 480 -> 450-610 MiB (SQLite, its page cache included)
+and 155 -> 300 MiB (bench/RESULTS.md, 2026-12-03 session 15). Beside a live server on
+SQLite, a smaller chunk holds the write lock for less time."""
 
 ANALYZE_FIRST = 10_000
 """Stored events after which an import first refreshes the identity tables' statistics
@@ -58,7 +66,7 @@ def import_events(
     fmt: str | None = None,
     mapping: Mapping[str, str] | None = None,
     default_type: str | None = None,
-    chunk_size: int = 10_000,
+    chunk_size: int = CHUNK_SIZE,
     max_message_bytes: int = 32 * 1024,
     progress: ProgressCallback | None = None,
     received_at: datetime | None = None,
@@ -114,8 +122,14 @@ def import_events(
     analyze_at = [ANALYZE_FIRST]
 
     def write(messages: list[Message | PlainEvent], rejects: list[Rejected]) -> None:
-        fresh = directory.new_rejects(workspace_id, rejects)
-        result = ingest.write([WriteUnit(workspace_id, source_id, messages, fresh)])[0]
+        store(WriteUnit(workspace_id, source_id, messages, rejects))
+
+    def write_block(blocks: list[EventBlock], rejects: list[Rejected]) -> None:
+        store(WriteUnit(workspace_id, source_id, [], rejects, block=blocks[0] if blocks else None))
+
+    def store(unit: WriteUnit) -> None:
+        unit.rejected = directory.new_rejects(workspace_id, unit.rejected)
+        result = ingest.write([unit])[0]
         job.report.stored += result.stored
         job.report.duplicates += result.duplicates
         if job.report.stored >= analyze_at[0]:  # each time the import has doubled
@@ -125,7 +139,7 @@ def import_events(
     if reader_process_wanted(path, job.fmt, reader_process):
         spec = EventFile(
             str(path), job.fmt, chunk_size, max_message_bytes, received_at, default_type,
-            plain_lane,
+            plain_lane, workspace_id, source_id, ingest.sqlite,
         )  # fmt: skip
-        return job.run_chunks(read_in_child(spec), write, progress=progress)
+        return job.run_chunks(read_in_child(spec), write_block, progress=progress)
     return job.run(convert, write, chunk_size=chunk_size, progress=progress)

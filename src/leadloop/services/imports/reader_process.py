@@ -5,8 +5,9 @@ identities and writing rows (bench/RESULTS.md), and both are Python, so one proc
 core. Here a child process runs the same :meth:`Job.chunks` loop with the same converter and
 ships each chunk through a pipe while the parent writes the one before: two cores, the same
 chunks in the same order, so the store ends up exactly as with one process (tested on both
-stores). A plain event crosses as a tuple of its fields without its datetimes, pickled
-without a memo (a tenth of the cost of pickling the dataclass); everything else as it is.
+stores). A chunk crosses as the fields of one :class:`~leadloop.store.event_rows.EventBlock`
+(the plain events as ready rows but for their identities, resolved per distinct pair of
+ids), pickled without a memo, so that the writer, the slower of the two, does the least.
 
 The parent stays the only writer, so every guarantee of the in-process import holds: one
 transaction per chunk, rejects with their line, a rerun stores nothing. If the child dies,
@@ -24,38 +25,15 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any
 
 import leadloop
-from leadloop.domain.messages import Message
-from leadloop.domain.plain_messages import PlainEvent
 from leadloop.errors import LeadloopError, ValidationError
 from leadloop.services.gc_tuning import fewer_collections
 from leadloop.services.imports.event_records import EventConverter, ndjson_convert
 from leadloop.services.imports.runner import Chunk, Job
-
-_pack = attrgetter(
-    "type", "message_id", "anonymous_id", "user_id", "event", "original_iso", "dedup_ts",
-    "dedup_hash", "payload_json",
-)  # fmt: skip
-"""A plain event as it crosses: its fields but the two times (datetimes pickle slowly):
-``received_at`` is the import's, ``timestamp`` the original one or, without it, received."""
-
-
-def _unpack(packed: list[Any], received_at: datetime) -> list[Message | PlainEvent]:
-    fromiso = datetime.fromisoformat
-    return [
-        PlainEvent(
-            x[0], x[1], x[2], x[3], x[4], fromiso(x[5]) if x[5] is not None else received_at,
-            received_at, x[5], x[6], x[7], x[8],
-        )
-        if x.__class__ is tuple
-        else x
-        for x in packed
-    ]  # fmt: skip
-
+from leadloop.store.event_rows import EventBlock, event_block
 
 MIN_BYTES = 16 << 20
 """Files smaller than this are read in process: starting the child (a new interpreter that
@@ -73,6 +51,10 @@ class EventFile:
     received_at: datetime
     default_type: str | None
     plain_lane: bool
+    workspace_id: int
+    source_id: int
+    sqlite: bool
+    """Which store the rows are for (PostgreSQL's datetimes are made by the writer)."""
 
 
 def wanted(path: Path, fmt: str, setting: bool | None) -> bool:
@@ -88,8 +70,9 @@ def wanted(path: Path, fmt: str, setting: bool | None) -> bool:
         return False
 
 
-def chunks(spec: EventFile) -> Iterator[Chunk[Message | PlainEvent]]:
-    """The file's chunks, converted in a child process, in file order.
+def chunks(spec: EventFile) -> Iterator[Chunk[EventBlock]]:
+    """The file's chunks, converted in a child process, in file order: each as one
+    :class:`~leadloop.store.event_rows.EventBlock` (none where every line was rejected).
 
     Raises:
         ValidationError: the file broke off (the chunk before it comes first), as in process.
@@ -122,11 +105,13 @@ def chunks(spec: EventFile) -> Iterator[Chunk[Message | PlainEvent]]:
                 )
             kind = message[0]
             if kind == "chunk":
-                items, rejects, first_line, position, read, broken = message[1:]
+                rows, pair_of, pairs, pair_at, messages, first = message[1]
+                block = EventBlock(rows, pair_of, pairs, pair_at, messages, first,
+                                   spec.received_at)  # fmt: skip
+                rejects, first_line, position, read, broken = message[2:]
                 last_line = read
-                yield Chunk(
-                    _unpack(items, spec.received_at), rejects, first_line, position, read, broken
-                )
+                yield Chunk([block] if len(block) else [], rejects, first_line, position, read,
+                            broken)  # fmt: skip
             elif kind == "invalid":
                 raise ValidationError(message[1], line=message[2])
             elif kind == "failed":
@@ -188,8 +173,13 @@ def main() -> None:
             )
             with fewer_collections():
                 for chunk in job.chunks(convert, spec.chunk_size):
-                    items = [_pack(x) if x.__class__ is PlainEvent else x for x in chunk.items]
-                    ship("chunk", items, chunk.rejects, chunk.first_line, chunk.position,
+                    block = event_block(
+                        chunk.items, spec.workspace_id, spec.source_id, spec.received_at,
+                        sqlite=spec.sqlite,
+                    )  # fmt: skip
+                    fields = (block.rows, block.pair_of, block.pairs, block.pair_at,
+                              block.messages, block.first)  # fmt: skip
+                    ship("chunk", fields, chunk.rejects, chunk.first_line, chunk.position,
                          chunk.read, chunk.broken)  # fmt: skip
         finally:
             job.reader.close()
