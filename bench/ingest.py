@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -478,39 +479,60 @@ def pg_bench_url() -> Iterator[str | None]:
 
 
 def import_bench(
-    tmp: Path, events: int, contacts: int, postgres: bool, sqlite: bool = True
+    tmp: Path, events: int, contacts: int, postgres: bool, sqlite: bool = True, rounds: int = 1
 ) -> dict[str, object]:
+    """Each round measures the raw reference, then imports into a fresh store (first run and
+    rerun), per store kind: on a machine whose speed drifts, each ratio is read against the
+    reference measured just before it."""
     path = world(tmp, events, contacts)
     rows = reference_rows(path, min(events, 500_000))
-    results: dict[str, object] = {"file_lines": sum(1 for _ in path.open("rb"))}
-    if sqlite:
-        results["sqlite_raw_rows_per_s"] = sqlite_raw_rate(tmp, rows)
-        results["sqlite_import"] = leadloop_import(f"sqlite:///{tmp}/import.db", path)
-    if postgres:
-        with pg_bench_url() as url:
-            if url is not None:
-                results["pg_raw_copy_rows_per_s"] = pg_raw_rate(url, rows)
-                results["pg_import"] = leadloop_import(url, path)
+    results: dict[str, object] = {"file_lines": sum(1 for _ in path.open("rb")), "rounds": []}
+    for n in range(rounds):
+        r: dict[str, object] = {}
+        if sqlite:
+            for old in tmp.glob("raw.db*"):
+                old.unlink()
+            r["sqlite_raw_rows_per_s"] = sqlite_raw_rate(tmp, rows)
+            r["sqlite_import"] = leadloop_import(f"sqlite:///{tmp}/import{n}.db", path)
+            for old in tmp.glob(f"import{n}.db*"):
+                old.unlink()  # a 1M-event store is most of a GB
+        if postgres:
+            with pg_bench_url() as url:
+                if url is not None:
+                    r["pg_raw_copy_rows_per_s"] = pg_raw_rate(url, rows)
+                    r["pg_import"] = leadloop_import(url, path)
+        results["rounds"].append(r)  # type: ignore[attr-defined]
     return results
 
 
 def print_import(res: dict[str, object]) -> None:
-    print(f"{'bulk import (' + str(res['file_lines']) + ' lines)':44s} {'rows/s':>9s} "
-          f"{'of ref':>7s} {'peak RSS':>9s}")  # fmt: skip
-    pairs = []
-    if "sqlite_import" in res:
-        pairs.append(("sqlite", "sqlite_raw_rows_per_s", "raw executemany, no index"))
-    if "pg_import" in res:
-        pairs.append(("pg", "pg_raw_copy_rows_per_s", "raw COPY, no dedup"))
-    for prefix, ref_key, ref_name in pairs:
-        ref = float(res[ref_key])  # type: ignore[arg-type]
-        print(f"{prefix + ' reference: ' + ref_name:44s} {ref:9.0f} {100:6.0f}%")
-        imp: dict[str, dict[str, float]] = res[f"{prefix}_import"]  # type: ignore[assignment]
-        for run in ("first", "rerun"):
-            r = imp[run]
-            rss = f"{r['peak_rss_mib']:7.0f} MiB" if "peak_rss_mib" in r else ""
-            print(f"{prefix + ' leadloop import, ' + run + ' run':44s} {r['rows_per_s']:9.0f} "
-                  f"{100 * r['rows_per_s'] / ref:6.0f}% {rss}")  # fmt: skip
+    rounds: list[dict[str, object]] = res["rounds"]  # type: ignore[assignment]
+    ratios: dict[str, list[float]] = {}
+    for n, round_ in enumerate(rounds, 1):
+        title = f"bulk import ({res['file_lines']} lines)"
+        if len(rounds) > 1:
+            title += f", round {n}"
+        print(f"{title:44s} {'rows/s':>9s} {'of ref':>7s} {'peak RSS':>9s}")
+        pairs = []
+        if "sqlite_import" in round_:
+            pairs.append(("sqlite", "sqlite_raw_rows_per_s", "raw executemany, no index"))
+        if "pg_import" in round_:
+            pairs.append(("pg", "pg_raw_copy_rows_per_s", "raw COPY, no dedup"))
+        for prefix, ref_key, ref_name in pairs:
+            ref = float(round_[ref_key])  # type: ignore[arg-type]
+            print(f"{prefix + ' reference: ' + ref_name:44s} {ref:9.0f} {100:6.0f}%")
+            imp: dict[str, dict[str, float]] = round_[f"{prefix}_import"]  # type: ignore[assignment]
+            for run in ("first", "rerun"):
+                r = imp[run]
+                rss = f"{r['peak_rss_mib']:7.0f} MiB" if "peak_rss_mib" in r else ""
+                ratio = 100 * r["rows_per_s"] / ref
+                ratios.setdefault(f"{prefix} {run} run", []).append(ratio)
+                print(f"{prefix + ' leadloop import, ' + run + ' run':44s} {r['rows_per_s']:9.0f} "
+                      f"{ratio:6.0f}% {rss}")  # fmt: skip
+    if len(rounds) > 1:
+        for name, values in ratios.items():
+            spread = ", ".join(f"{v:.0f}%" for v in values)
+            print(f"{'median of ' + name:44s} {statistics.median(values):16.0f}%  ({spread})")
 
 
 def main() -> None:
@@ -531,6 +553,12 @@ def main() -> None:
         default=0,
         help="HTTP: instead of one run per setup, measure the first of --modes against the "
         "reference in this many interleaved rounds (for a machine whose speed drifts).",
+    )
+    parser.add_argument(
+        "--import-rounds",
+        type=int,
+        default=1,
+        help="Import: measure reference and import this many times in turn, then the medians.",
     )
     parser.add_argument(
         "--modes",
@@ -569,8 +597,9 @@ def main() -> None:
             print("JSON", json.dumps({"http": res}))
         if not args.skip_import:
             imp = import_bench(
-                Path(tmp), args.events, args.contacts, not args.no_postgres, not args.no_sqlite
-            )
+                Path(tmp), args.events, args.contacts, not args.no_postgres, not args.no_sqlite,
+                args.import_rounds,
+            )  # fmt: skip
             print_import(imp)
             print("JSON", json.dumps({"import": imp}))
 

