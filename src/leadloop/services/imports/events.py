@@ -34,10 +34,10 @@ from leadloop.store.ingest import Rejected, SqlIngestStore, WriteUnit
 
 CHUNK_SIZE = 50_000
 """Lines per transaction by default. Against 10,000 on the 1M-line bench world, with the
-reader process: SQLite +18-30% (each commit is a WAL fsync plus a checkpoint, and per-chunk
-lookups), PostgreSQL +13%; peak RSS 480 -> 450-610 MiB (SQLite, its page cache included)
-and 155 -> 300 MiB (bench/RESULTS.md, 2026-12-03 session 15). Beside a live server on
-SQLite, a smaller chunk holds the write lock for less time."""
+reader process: SQLite +18-34% (each commit is a WAL fsync plus a checkpoint), PostgreSQL
++13%; the importer's peak RSS 443-626 MiB on SQLite (its page cache and mapped pages
+included) and ~290 MiB on PostgreSQL; 670 MiB over 20M events (bench/RESULTS.md, session
+15). Beside a live server on SQLite, a smaller chunk holds the write lock for less time."""
 
 ANALYZE_FIRST = 10_000
 """Stored events after which an import first refreshes the identity tables' statistics
