@@ -126,6 +126,9 @@ ROW_WIDTH = 12
 IDENTITY_AT = 5
 """Where ``identity_id`` sits in a row: the one value a block's reader cannot know."""
 
+TIMESTAMP_AT, RECEIVED_AT = 8, 9
+"""Where the two times sit: on PostgreSQL the writer turns a block's into datetimes."""
+
 
 @dataclass(slots=True)
 class EventBlock:

@@ -20,7 +20,14 @@ from leadloop.domain.messages import Message
 from leadloop.domain.plain_messages import PlainEvent
 from leadloop.errors import StoreError
 from leadloop.store.engine import db_time, is_sqlite, utcnow
-from leadloop.store.event_rows import IDENTITY_AT, ROW_WIDTH, EventBlock, event_rows
+from leadloop.store.event_rows import (
+    IDENTITY_AT,
+    RECEIVED_AT,
+    ROW_WIDTH,
+    TIMESTAMP_AT,
+    EventBlock,
+    event_rows,
+)
 from leadloop.store.identity import SqlIdentityRepository
 from leadloop.store.sqlite_rows import insert_flat, insert_rows
 
@@ -67,7 +74,8 @@ class WriteUnit:
     ``Message``."""
     rejected: Sequence[Rejected] = field(default_factory=list)
     block: EventBlock | None = None
-    """An import chunk from the reader process comes as one block (after ``messages``)."""
+    """An import chunk from the reader process comes as one block (and no ``messages``);
+    writing it fills its rows in."""
 
     @property
     def size(self) -> int:
@@ -300,8 +308,9 @@ class SqlIngestStore:
         if not self._sqlite:  # the datetimes the reader left out
             received = self._db_time(block.received_at)
             fromiso = datetime.fromisoformat
-            flat[8::ROW_WIDTH] = [received if t is None else fromiso(t) for t in flat[8::ROW_WIDTH]]
-            flat[9::ROW_WIDTH] = [received] * len(block.pair_of)
+            stamps = flat[TIMESTAMP_AT::ROW_WIDTH]
+            flat[TIMESTAMP_AT::ROW_WIDTH] = [received if t is None else fromiso(t) for t in stamps]
+            flat[RECEIVED_AT::ROW_WIDTH] = [received] * len(block.pair_of)
         if placed:
             rows = event_rows(
                 unit.workspace_id, unit.source_id, [pair for _, pair in placed],
