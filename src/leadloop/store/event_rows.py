@@ -23,6 +23,12 @@ from leadloop.store.engine import sqlite_text
 
 Row = tuple[Any, ...]
 
+EVENT_COLUMNS = (
+    "workspace_id", "source_id", "dedup_ts", "dedup_hash", "message_id", "identity_id",
+    "type", "event", "timestamp", "received_at", "payload_json", "dropped_traits",
+)  # fmt: skip
+"""The ``events`` columns every row here fills, in order."""
+
 
 def _sqlite_time(value: datetime) -> str:
     """``sqlite_text`` without the ``replace`` call when the value is UTC (parsed ones are)."""
@@ -120,13 +126,11 @@ def event_rows(
     return rows
 
 
-ROW_WIDTH = 12
-"""Values per event row (``EVENT_COLUMNS`` of :mod:`leadloop.store.ingest`)."""
-
-IDENTITY_AT = 5
+ROW_WIDTH = len(EVENT_COLUMNS)
+IDENTITY_AT = EVENT_COLUMNS.index("identity_id")
 """Where ``identity_id`` sits in a row: the one value a block's reader cannot know."""
-
-TIMESTAMP_AT, RECEIVED_AT = 8, 9
+TIMESTAMP_AT = EVENT_COLUMNS.index("timestamp")
+RECEIVED_AT = EVENT_COLUMNS.index("received_at")
 """Where the two times sit: on PostgreSQL the writer turns a block's into datetimes."""
 
 
@@ -139,7 +143,8 @@ class EventBlock:
 
     :func:`event_block` builds it from what :func:`event_rows` would take; the writer
     (``SqlIngestStore``) stores exactly what it would have stored from the messages
-    (tests/store/test_event_rows.py and the import equality test prove it).
+    (tests/services/test_import_fast_equality.py writes the same chunks both ways and
+    compares every row, and imports a simulated world through the reader process).
     """
 
     rows: list[Any]

@@ -21,6 +21,7 @@ from leadloop.domain.plain_messages import PlainEvent
 from leadloop.errors import StoreError
 from leadloop.store.engine import db_time, is_sqlite, utcnow
 from leadloop.store.event_rows import (
+    EVENT_COLUMNS,
     IDENTITY_AT,
     RECEIVED_AT,
     ROW_WIDTH,
@@ -40,11 +41,6 @@ _SIDE_EFFECTS = frozenset({"identify", "group", "alias"})
 
 COPY_THRESHOLD = 2000
 """Units at least this large go through COPY on PostgreSQL; smaller ones use executemany."""
-
-EVENT_COLUMNS = (
-    "workspace_id", "source_id", "dedup_ts", "dedup_hash", "message_id", "identity_id",
-    "type", "event", "timestamp", "received_at", "payload_json", "dropped_traits",
-)  # fmt: skip
 
 _EVENT_TYPES = (
     "int4", "int4", "int8", "int8", "text", "int8", "text", "text", "timestamptz",

@@ -122,13 +122,16 @@ def import_events(
     analyze_at = [ANALYZE_FIRST]
 
     def write(messages: list[Message | PlainEvent], rejects: list[Rejected]) -> None:
-        store(WriteUnit(workspace_id, source_id, messages, rejects))
+        store(messages, None, rejects)
 
     def write_block(blocks: list[EventBlock], rejects: list[Rejected]) -> None:
-        store(WriteUnit(workspace_id, source_id, [], rejects, block=blocks[0] if blocks else None))
+        store([], blocks[0] if blocks else None, rejects)
 
-    def store(unit: WriteUnit) -> None:
-        unit.rejected = directory.new_rejects(workspace_id, unit.rejected)
+    def store(
+        messages: list[Message | PlainEvent], block: EventBlock | None, rejects: list[Rejected]
+    ) -> None:
+        fresh = directory.new_rejects(workspace_id, rejects)
+        unit = WriteUnit(workspace_id, source_id, messages, fresh, block=block)
         result = ingest.write([unit])[0]
         job.report.stored += result.stored
         job.report.duplicates += result.duplicates
