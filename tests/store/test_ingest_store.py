@@ -157,6 +157,21 @@ def test_a_large_unit_is_stored_completely_and_deduplicated(tracker: Tracker) ->
     assert len({e.identity_id for e in tracker.events()}) == 97
 
 
+def test_a_unit_after_an_all_new_one_still_skips_the_stored_half(tracker: Tracker) -> None:
+    """After an all-new bulk unit PostgreSQL COPYs the next without probing first; a stored
+    key must fail that COPY and send the unit through the probe, whatever its position."""
+    base = datetime(2026, 3, 1, tzinfo=UTC)
+    raws = [
+        page(f"m-{i}", timestamp=(base + timedelta(seconds=i)).isoformat()) for i in range(6000)
+    ]
+    assert tracker.store.write([tracker.unit(raws[:2500])])[0].stored == 2500
+    assert tracker.store.write([tracker.unit(raws[2500:5000])])[0].stored == 2500  # all new
+    mixed = raws[5000:] + raws[4000:5000] + raws[5000:5100]  # new first, stored last
+    result = tracker.store.write([tracker.unit(mixed)])[0]
+    assert (result.stored, result.duplicates) == (1000, 1100)
+    assert sorted(int(e.message_id[2:]) for e in tracker.events()) == list(range(6000))
+
+
 def test_a_bulk_copy_that_meets_a_stored_key_falls_back_to_the_staged_insert(
     tracker: Tracker,
 ) -> None:
@@ -170,7 +185,7 @@ def test_a_bulk_copy_that_meets_a_stored_key_falls_back_to_the_staged_insert(
     (stored,) = [tuple(r) for r in _event_columns(tracker)]
     fresh = (*stored[:3], stored[3] + 1, "m-2", *stored[5:])
     with tracker.engine.begin() as conn:
-        assert tracker.store._copy_fresh(conn, [stored, fresh]) == 1
+        assert tracker.store._copy_fresh(conn, [*stored, *fresh]) == 1
         conn.exec_driver_sql("SELECT 1")  # the transaction is still usable
     assert sorted(e.message_id for e in tracker.events()) == ["m-1", "m-2"]
 

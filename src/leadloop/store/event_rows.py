@@ -129,6 +129,9 @@ def event_rows(
 ROW_WIDTH = len(EVENT_COLUMNS)
 IDENTITY_AT = EVENT_COLUMNS.index("identity_id")
 """Where ``identity_id`` sits in a row: the one value a block's reader cannot know."""
+DEDUP_AT = EVENT_COLUMNS.index("dedup_ts")
+"""Where the dedup key sits: ``dedup_ts`` here, ``dedup_hash`` next to it."""
+assert EVENT_COLUMNS[DEDUP_AT + 1] == "dedup_hash"
 TIMESTAMP_AT = EVENT_COLUMNS.index("timestamp")
 RECEIVED_AT = EVENT_COLUMNS.index("received_at")
 """Where the two times sit: on PostgreSQL the writer turns a block's into datetimes."""

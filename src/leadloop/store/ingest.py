@@ -21,6 +21,7 @@ from leadloop.domain.plain_messages import PlainEvent
 from leadloop.errors import StoreError
 from leadloop.store.engine import db_time, is_sqlite, utcnow
 from leadloop.store.event_rows import (
+    DEDUP_AT,
     EVENT_COLUMNS,
     IDENTITY_AT,
     RECEIVED_AT,
@@ -108,14 +109,32 @@ def _pg_stored_keys(
     return {(int(ts), int(h)) for ts, h in stored}
 
 
-def _copy_rows(cur: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
-    """Binary COPY of event rows: no text escaping of the JSON payloads, on either side."""
+def _keys(flat: list[Any]) -> list[tuple[int, int]]:
+    """The dedup keys of flat row values, one per row."""
+    return list(zip(flat[DEDUP_AT::ROW_WIDTH], flat[DEDUP_AT + 1 :: ROW_WIDTH], strict=True))
+
+
+def _rows_without(
+    flat: list[Any], keys: list[tuple[int, int]], seen: set[tuple[int, int]]
+) -> list[Any]:
+    """The flat values of the rows whose key is not in ``seen`` and not an earlier row's."""
+    kept: list[Any] = []
+    for i, key in enumerate(keys):
+        if key not in seen:
+            seen.add(key)
+            kept.extend(flat[i * ROW_WIDTH : (i + 1) * ROW_WIDTH])
+    return kept
+
+
+def _copy_rows(cur: Any, table: str, flat: list[Any]) -> None:
+    """Binary COPY of event rows (flat values): no text escaping of the JSON payloads, on
+    either side, and no tuple per row."""
     sql = f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     with cur.copy(sql) as copy:
         copy.set_types(_EVENT_TYPES)
         write = copy.write_row
-        for row in rows:
-            write(row)
+        for i in range(0, len(flat), ROW_WIDTH):
+            write(flat[i : i + ROW_WIDTH])
 
 
 def _insert_sql(engine: Engine, table: str, columns: Sequence[str], conflict: bool) -> str:
@@ -143,6 +162,8 @@ class SqlIngestStore:
         # Identity writes use the driver's cursor directly, so its errors arrive unwrapped.
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._event_sql = _insert_sql(engine, "events", EVENT_COLUMNS, conflict=True)
+        self._fresh_sources: dict[tuple[int, int], bool] = {}
+        """PostgreSQL: (workspace, source) pairs whose last COPY unit held no stored key."""
         self._quarantine_sql = _insert_sql(
             engine,
             "quarantine",
@@ -323,6 +344,8 @@ class SqlIngestStore:
             values = flat
         if self._sqlite:
             stored = insert_flat(conn, "events", EVENT_COLUMNS, values, on_conflict_do_nothing=True)
+        elif len(values) >= COPY_THRESHOLD * ROW_WIDTH:
+            stored = self._copy_events(conn, (unit.workspace_id, unit.source_id), values)
         else:
             stored = self._insert_events(
                 conn, [tuple(values[i : i + ROW_WIDTH]) for i in range(0, len(values), ROW_WIDTH)]
@@ -349,7 +372,9 @@ class SqlIngestStore:
             # One statement per chunk, not per row: the GIL is let go once (sqlite_rows).
             return insert_rows(conn, "events", EVENT_COLUMNS, rows, on_conflict_do_nothing=True)
         if len(rows) >= COPY_THRESHOLD:
-            return self._copy_events(conn, rows)
+            return self._copy_events(
+                conn, (rows[0][0], rows[0][1]), list(chain.from_iterable(rows))
+            )
         cursor = conn.exec_driver_sql(self._event_sql, rows)
         return max(cursor.rowcount, 0)
 
@@ -389,42 +414,57 @@ class SqlIngestStore:
             found.update((int(ts), int(h)) for ts, h in conn.exec_driver_sql(sql, params))
         return found
 
-    def _copy_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-        """PostgreSQL bulk path: leave out the keys already stored and the unit's own
-        repeats, COPY the rest straight into ``events``.
+    def _copy_events(self, conn: Connection, source: tuple[int, int], flat: list[Any]) -> int:
+        """PostgreSQL bulk path for one source's rows (flat values): leave out the keys
+        already stored and the unit's own repeats, COPY the rest straight into ``events``.
 
         One probe of the unique index per key, then one COPY: 1.5x the rate of the staged
-        deduplicating insert on a first import, 1.7x on a rerun (bench/RESULTS.md). Every
+        deduplicating insert on a first import, 1.7x on a rerun (bench/RESULTS.md); after an
+        all-new unit of the same source, the COPY first and the probe only if it fails. Every
         PostgreSQL writer holds the workspace's advisory lock (:meth:`_lock_workspaces`), so
         no key can be stored between the probe and the COPY; should one be, the COPY fails
         inside a savepoint and the unit goes through the staged insert instead.
         """
-        times, hashes = [r[2] for r in rows], [r[3] for r in rows]
-        seen = _pg_stored_keys(conn, rows[0][0], rows[0][1], times, hashes)
-        if not seen and len(set(zip(times, hashes, strict=True))) == len(rows):
-            return self._copy_fresh(conn, rows)  # a first import's usual chunk: all new
-        fresh = []
-        for row in rows:
-            key = (row[2], row[3])
-            if key not in seen:
-                seen.add(key)
-                fresh.append(row)
-        return self._copy_fresh(conn, fresh) if fresh else 0
+        keys = _keys(flat)
+        if len(set(keys)) != len(keys):  # the unit's own repeats never reach COPY
+            flat = _rows_without(flat, keys, set())
+            keys = _keys(flat)
+        if self._fresh_sources.get(source):
+            # The source's last unit was all new (a first import's chunks): COPY without
+            # probing; a stored key fails the COPY inside its savepoint and sends the unit
+            # through the probe below. Probing 50,000 keys cost the server more than the COPY.
+            stored = self._try_copy(conn, flat)
+            if stored is not None:
+                return stored
+        seen = _pg_stored_keys(
+            conn, *source, flat[DEDUP_AT::ROW_WIDTH], flat[DEDUP_AT + 1 :: ROW_WIDTH]
+        )
+        self._fresh_sources[source] = not seen
+        if seen:
+            flat = _rows_without(flat, keys, seen)
+        return self._copy_fresh(conn, flat) if flat else 0
 
-    def _copy_fresh(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-        """COPY rows believed new into ``events``; the staged insert if one is not."""
+    def _try_copy(self, conn: Connection, flat: list[Any]) -> int | None:
+        """COPY rows into ``events`` inside a savepoint; ``None`` where a key was stored."""
         raw: Any = conn.connection.dbapi_connection  # a psycopg 3 connection here
         try:
             with conn.begin_nested(), raw.cursor() as cur:
-                _copy_rows(cur, "events", rows)
-            return len(rows)
+                _copy_rows(cur, "events", flat)
+            return len(flat) // ROW_WIDTH
         except self._driver_error as exc:
             if getattr(exc, "sqlstate", None) != "23505":  # unique_violation
                 raise
-            logger.warning("ingest.copy_conflict", extra={"fields": {"rows": len(rows)}})
-        return self._copy_staged(conn, rows)
+            return None
 
-    def _copy_staged(self, conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+    def _copy_fresh(self, conn: Connection, flat: list[Any]) -> int:
+        """COPY rows believed new into ``events``; the staged insert if one is not."""
+        stored = self._try_copy(conn, flat)
+        if stored is not None:
+            return stored
+        logger.warning("ingest.copy_conflict", extra={"fields": {"rows": len(flat) // ROW_WIDTH}})
+        return self._copy_staged(conn, flat)
+
+    def _copy_staged(self, conn: Connection, flat: list[Any]) -> int:
         """COPY into a temporary stage, then one deduplicating insert."""
         cols = ", ".join(EVENT_COLUMNS)
         conn.exec_driver_sql(
@@ -433,7 +473,7 @@ class SqlIngestStore:
         )
         raw: Any = conn.connection.dbapi_connection
         with raw.cursor() as cur:
-            _copy_rows(cur, "events_stage", rows)
+            _copy_rows(cur, "events_stage", flat)
             cur.execute(
                 f"INSERT INTO events ({cols}) SELECT {cols} FROM events_stage "
                 "ON CONFLICT DO NOTHING"
