@@ -263,12 +263,12 @@ CSV_MAPPING = {
 
 
 def test_csv_with_a_column_mapping(
-    container: Container, workspace: Workspace, tmp_path: Path
+    container: Container, workspace: Workspace, tmp_path: Path, reader: bool
 ) -> None:
     path = tmp_path / "events.csv"
     path.write_bytes(CSV_TEXT.encode())
 
-    report = _run(container, workspace, path, mapping=CSV_MAPPING)
+    report = _run(container, workspace, path, mapping=CSV_MAPPING, reader_process=reader)
 
     assert (report.read, report.stored, report.rejected) == (4, 2, 2)
     assert report.ignored_columns == ("note",)
@@ -282,14 +282,14 @@ def test_csv_with_a_column_mapping(
     assert orjson.loads(track.payload_json)["properties"] == {"plan": "pro", "seats": 5}
     assert orjson.loads(identify.payload_json)["traits"] == {"email": "cy@gamma.example"}
 
-    again = _run(container, workspace, path, mapping=CSV_MAPPING)
+    again = _run(container, workspace, path, mapping=CSV_MAPPING, reader_process=reader)
 
     assert (again.stored, again.duplicates) == (0, 2)
     assert len(_quarantined(container, workspace.id)) == 2
 
 
 def test_csv_whose_columns_are_segment_names_needs_no_mapping(
-    container: Container, workspace: Workspace, tmp_path: Path
+    container: Container, workspace: Workspace, tmp_path: Path, reader: bool
 ) -> None:
     path = tmp_path / "segment.csv"
     path.write_text(
@@ -298,7 +298,7 @@ def test_csv_whose_columns_are_segment_names_needs_no_mapping(
         "track;Signed Up;u2;2025-01-01T00:00:01Z;;\n"
     )
 
-    report = _run(container, workspace, path)
+    report = _run(container, workspace, path, reader_process=reader)
 
     assert (report.stored, report.ignored_columns) == (2, ())
     first = orjson.loads(_stored(container, workspace.id)[0].payload_json)
@@ -347,7 +347,7 @@ def test_ndjson_refuses_a_mapping_and_unknown_formats_are_refused(
 
 
 def test_parquet_with_typed_struct_and_json_columns(
-    container: Container, workspace: Workspace, tmp_path: Path
+    container: Container, workspace: Workspace, tmp_path: Path, reader: bool
 ) -> None:
     table = pa.table(
         {
@@ -374,7 +374,7 @@ def test_parquet_with_typed_struct_and_json_columns(
         "amount": "properties.amount",
     }
 
-    report = _run(container, workspace, path, mapping=mapping)
+    report = _run(container, workspace, path, mapping=mapping, reader_process=reader)
 
     assert (report.read, report.stored, report.rejected) == (3, 2, 1)
     (reject,) = _quarantined(container, workspace.id)
@@ -386,7 +386,7 @@ def test_parquet_with_typed_struct_and_json_columns(
     assert body["context"] == {"locale": "en"}
     assert page.type == "page"
 
-    again = _run(container, workspace, path, mapping=mapping)
+    again = _run(container, workspace, path, mapping=mapping, reader_process=reader)
     assert (again.stored, again.duplicates, again.rejected) == (0, 2, 1)
 
 

@@ -12,6 +12,7 @@ writes), so even the generated ids must match (accounts: up to pooled ids, see
 
 from __future__ import annotations
 
+import csv
 import itertools
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -137,6 +140,51 @@ def test_a_simulated_world_imports_the_same_by_both_paths(
     assert any(c[2] == "known" for c in rows["contacts"])
     assert any(c[-3] is not None for c in rows["contacts"])  # merged_into_id: merges ran
     assert reports[0][3] > 0  # the simulator writes duplicates too
+
+
+_COLUMNS = ("type", "event", "name", "userId", "anonymousId", "messageId", "previousId",
+            "groupId", "timestamp", "properties", "traits", "context")  # fmt: skip
+
+
+def _cells(ndjson: Path) -> list[list[str]]:
+    """The file's objects as rows of text cells under :data:`_COLUMNS` (objects as JSON)."""
+    rows = []
+    for line in ndjson.read_bytes().splitlines():
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            rows.append([
+                "" if (v := obj.get(c)) is None
+                else v if isinstance(v, str) else orjson.dumps(v).decode()
+                for c in _COLUMNS
+            ])  # fmt: skip
+    return rows
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_simulated_world_as_csv_or_parquet_imports_the_same_in_the_reader_process(
+    twins: tuple[Container, Container], tmp_path: Path, fmt: str
+) -> None:
+    """Mapped rows take the reader process as NDJSON lines do, and store what the general
+    parser stores here."""
+    world = tmp_path / "world"
+    generate(world, SimConfig.preset("demo", seed=13, contacts=200, events=3000))
+    rows = _cells(world / "events.ndjson")
+    path = tmp_path / f"events.{fmt}"
+    if fmt == "csv":
+        with path.open("w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(_COLUMNS)
+            out.writerows(rows)
+    else:
+        columns = {c: [r[i] or None for r in rows] for i, c in enumerate(_COLUMNS)}
+        pq.write_table(pa.table(columns), path, row_group_size=700)
+    stored, reports = _both(twins, path, f"sim-{fmt}", chunk=500, reader=True)
+    assert len(stored["events"]) > 2500 and stored["quarantine"]
+    assert any(c[-3] is not None for c in stored["contacts"])  # merges ran
+    assert reports[0][3] > 0  # duplicates were found
 
 
 ANON = st.sampled_from(["a1", "a2", "a3", ""])

@@ -33,7 +33,9 @@ def test_large_ndjson_files_are_read_in_a_second_process_unless_told(tmp_path: P
         f.truncate(reader_process.MIN_BYTES)
     assert not wanted(small, "ndjson", None) and wanted(big, "ndjson", None)
     assert wanted(small, "ndjson", True) and not wanted(big, "ndjson", False)
-    assert not wanted(big, "csv", True), "only NDJSON has a reader process so far"
+    for fmt in ("csv", "parquet"):
+        assert wanted(big, fmt, None) and not wanted(small, fmt, None)
+    assert not wanted(big, "xml", True), "only the formats the importer reads"
 
 
 def _frames(*messages: object) -> io.BytesIO:
@@ -82,3 +84,22 @@ def test_the_child_converts_in_file_order_with_line_numbers(tmp_path: Path) -> N
         "2025-01-01 00:00:00.000000", "2026-05-06 07:08:09.000000",
         '{"originalTimestamp":"2025-01-01T00:00:00+00:00"}', None,
     ]  # fmt: skip
+
+
+def test_the_child_reads_csv_through_the_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text(
+        "kind,who,what,at,seats\n"
+        "track,u1,Read,2025-01-01T00:00:00Z,3\n"
+        "track,u2,Read,2025-01-01T00:00:01Z,many\n"
+        "page,u1,,2025-01-01T00:00:02Z,\n"
+    )
+    mapping = {"kind": "type", "who": "userId", "what": "event", "at": "timestamp",
+               "seats": "properties.n:int"}  # fmt: skip
+    spec = EventFile(str(path), "csv", 10, 32_768, RECEIVED, "track", True, 7, 3, True, mapping)
+    (chunk,) = list(chunks(spec))
+    (block,) = chunk.items
+    assert block.pairs == [(None, "u1")] and block.pair_of == [0, 0]
+    first = block.rows[:ROW_WIDTH]
+    assert first[6:8] == ["track", "Read"] and '"properties":{"n":3}' in first[10]
+    assert [(r.line, "not an int" in r.reason) for r in chunk.rejects] == [(3, True)]

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -38,6 +39,9 @@ from leadloop.domain.plain_messages import PlainEvent, plain_event
 from leadloop.errors import InvalidMessageError, ValidationError
 from leadloop.services.imports.mapping import Mapper, Plan, Schema
 from leadloop.store.event_rows import payload_text
+
+if TYPE_CHECKING:
+    from leadloop.services.imports.runner import Job
 
 MESSAGE_ID_NAMESPACE = uuid.UUID("1b7e3f52-8a3c-5d7e-9f10-6c2a4b8d0e11")
 """Fixed forever: changing it would give every id-less record a new id and re-import it."""
@@ -129,7 +133,7 @@ class EventConverter:
         return msg
 
 
-def ndjson_convert(converter: EventConverter) -> Any:
+def ndjson_convert(converter: EventConverter) -> Callable[[int, Any], Message | PlainEvent]:
     message = converter.message
 
     def convert(_line: int, obj: Any) -> Message | PlainEvent:
@@ -138,7 +142,9 @@ def ndjson_convert(converter: EventConverter) -> Any:
     return convert
 
 
-def row_convert(converter: EventConverter, mapper: Mapper, plan: Plan, *, text: bool) -> Any:
+def row_convert(
+    converter: EventConverter, mapper: Mapper, plan: Plan, *, text: bool
+) -> Callable[[int, Any], Message | PlainEvent]:
     message = converter.message
     build = mapper.build_row
 
@@ -146,3 +152,37 @@ def row_convert(converter: EventConverter, mapper: Mapper, plan: Plan, *, text: 
         return message(build(plan, values, text))
 
     return convert
+
+
+def record_convert(
+    job: Job,
+    converter: EventConverter,
+    mapping: Mapping[str, str] | None,
+    default_type: str | None,
+) -> Callable[[int, Any], Message | PlainEvent]:
+    """How the job's records become messages: NDJSON objects as they are, CSV and Parquet
+    rows through the mapping, checked against the header first. The importer and its
+    reader process both call it, so they convert alike.
+
+    Raises:
+        ValidationError: a mapping for NDJSON, or one the header or the schema refuses.
+    """
+    if job.fmt == "ndjson":
+        if mapping:
+            raise ValidationError(
+                "--map applies to CSV and Parquet files; NDJSON lines are read as Segment messages"
+            )
+        return ndjson_convert(converter)
+    mapper = Mapper(EVENT_SCHEMA, mapping)
+    plan = job.plan(mapper)
+    assert plan is not None  # CSV and Parquet have a header
+    fields = plan.fields
+    if "userId" not in fields and "anonymousId" not in fields:
+        raise ValidationError(
+            "no column maps to userId or anonymousId; map one, e.g. --map user_id=userId"
+        )
+    if "type" not in fields and default_type is None:
+        raise ValidationError(
+            "no column maps to type; map one (e.g. --map kind=type) or give --type track"
+        )
+    return row_convert(converter, mapper, plan, text=job.reader.text)

@@ -4,8 +4,9 @@ Every record is converted by :mod:`.event_records` (the tracking API's rules, wi
 file's differences: content-derived message ids, no clock-skew correction) and written
 through the same durable write path as live tracking
 (:meth:`~leadloop.store.ingest.SqlIngestStore.write`): identity resolution, dedup on
-messageId, quarantine for rejects, one transaction per chunk. Large NDJSON files are
-converted in a second process while this one writes (:mod:`.reader_process`).
+messageId, quarantine for rejects, one transaction per chunk. Large files (NDJSON, CSV and
+Parquet alike) are converted in a second process while this one writes
+(:mod:`.reader_process`).
 """
 
 from __future__ import annotations
@@ -16,14 +17,7 @@ from pathlib import Path
 
 from leadloop.domain.messages import Message
 from leadloop.domain.plain_messages import PlainEvent
-from leadloop.errors import ValidationError
-from leadloop.services.imports.event_records import (
-    EVENT_SCHEMA,
-    EventConverter,
-    ndjson_convert,
-    row_convert,
-)
-from leadloop.services.imports.mapping import Mapper, Plan
+from leadloop.services.imports.event_records import EventConverter, record_convert
 from leadloop.services.imports.reader_process import EventFile
 from leadloop.services.imports.reader_process import chunks as read_in_child
 from leadloop.services.imports.reader_process import wanted as reader_process_wanted
@@ -42,18 +36,6 @@ included) and ~290 MiB on PostgreSQL; 670 MiB over 20M events (bench/RESULTS.md,
 ANALYZE_FIRST = 10_000
 """Stored events after which an import first refreshes the identity tables' statistics
 (PostgreSQL), then again each time it has doubled: about 11 times for 20M events."""
-
-
-def _requires(plan: Plan, default_type: str | None) -> None:
-    fields = plan.fields
-    if "userId" not in fields and "anonymousId" not in fields:
-        raise ValidationError(
-            "no column maps to userId or anonymousId; map one, e.g. --map user_id=userId"
-        )
-    if "type" not in fields and default_type is None:
-        raise ValidationError(
-            "no column maps to type; map one (e.g. --map kind=type) or give --type track"
-        )
 
 
 def import_events(
@@ -102,19 +84,7 @@ def import_events(
     received_at = received_at or datetime.now(UTC)
     try:
         converter = EventConverter(received_at, default_type, plain_lane=plain_lane)
-        if job.fmt == "ndjson":
-            if mapping:
-                raise ValidationError(
-                    "--map applies to CSV and Parquet files; NDJSON lines are read as "
-                    "Segment messages"
-                )
-            convert = ndjson_convert(converter)
-        else:
-            mapper = Mapper(EVENT_SCHEMA, mapping)
-            plan = job.plan(mapper)
-            assert plan is not None
-            _requires(plan, default_type)
-            convert = row_convert(converter, mapper, plan, text=job.reader.text)
+        convert = record_convert(job, converter, mapping, default_type)
     except BaseException:
         job.reader.close()
         raise
@@ -142,7 +112,7 @@ def import_events(
     if reader_process_wanted(path, job.fmt, reader_process):
         spec = EventFile(
             str(path), job.fmt, chunk_size, max_message_bytes, received_at, default_type,
-            plain_lane, workspace_id, source_id, ingest.sqlite,
+            plain_lane, workspace_id, source_id, ingest.sqlite, dict(mapping or {}),
         )  # fmt: skip
         return job.run_chunks(read_in_child(spec), write_block, progress=progress)
     return job.run(convert, write, chunk_size=chunk_size, progress=progress)

@@ -1,4 +1,5 @@
-"""Read and convert an NDJSON event file in a second process, so the importing one only writes.
+"""Read and convert an event file (NDJSON, CSV or Parquet) in a second process, so the importing
+one only writes.
 
 An import spends about as long reading, parsing and validating lines as it does resolving
 identities and writing rows (bench/RESULTS.md), and both are Python, so one process uses one
@@ -31,9 +32,12 @@ from typing import IO, Any
 import leadloop
 from leadloop.errors import LeadloopError, ValidationError
 from leadloop.services.gc_tuning import fewer_collections
-from leadloop.services.imports.event_records import EventConverter, ndjson_convert
+from leadloop.services.imports.event_records import EventConverter, record_convert
 from leadloop.services.imports.runner import Chunk, Job
 from leadloop.store.event_rows import EventBlock, event_block
+
+FORMATS = ("ndjson", "csv", "parquet")
+"""What the child reads: every format the importer reads."""
 
 MIN_BYTES = 16 << 20
 """Files smaller than this are read in process: starting the child (a new interpreter that
@@ -55,12 +59,14 @@ class EventFile:
     source_id: int
     sqlite: bool
     """Which store the rows are for (PostgreSQL's datetimes are made by the writer)."""
+    mapping: dict[str, str] | None = None
+    """CSV and Parquet: ``{column: field}``, as given to the import."""
 
 
 def wanted(path: Path, fmt: str, setting: bool | None) -> bool:
-    """Whether to read ``path`` in a child process: ``setting`` when given, else NDJSON
-    files of at least :data:`MIN_BYTES`."""
-    if fmt != "ndjson":
+    """Whether to read ``path`` in a child process: ``setting`` when given, else files of
+    at least :data:`MIN_BYTES` (NDJSON, CSV or Parquet)."""
+    if fmt not in FORMATS:
         return False
     if setting is not None:
         return setting
@@ -168,9 +174,10 @@ def main() -> None:
             chunk_size=spec.chunk_size,
         )
         try:
-            convert = ndjson_convert(
-                EventConverter(spec.received_at, spec.default_type, plain_lane=spec.plain_lane)
+            converter = EventConverter(
+                spec.received_at, spec.default_type, plain_lane=spec.plain_lane
             )
+            convert = record_convert(job, converter, spec.mapping, spec.default_type)
             with fewer_collections():
                 for chunk in job.chunks(convert, spec.chunk_size):
                     block = event_block(
