@@ -225,8 +225,8 @@ def events_cmd(
     reader_process: bool | None = typer.Option(
         None,
         "--reader-process/--one-process",
-        help="Read and convert NDJSON in a second process while this one writes (default: "
-        "for files of 16 MiB or more). Stores the same either way.",
+        help="Read and convert the file (NDJSON, CSV or Parquet) in a second process while "
+        "this one writes (default: for files of 16 MiB or more). Stores the same either way.",
         show_default=False,
     ),
     database_url: str | None = DatabaseOption,
