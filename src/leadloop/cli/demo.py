@@ -42,6 +42,7 @@ from leadloop.services.imports import (
 )
 from leadloop.simulate import SimConfig, SimSummary, generate
 from leadloop.store.migrate import upgrade
+from leadloop.store.serving import serving
 from leadloop.store.summary import workspace_summary
 from leadloop.store.tables import quarantine
 
@@ -198,4 +199,5 @@ def demo(
         console.print(f"write key: {DEMO_WRITE_KEY}   admin key: {DEMO_ADMIN_KEY}")
         console.print(f"try:  curl -s {url}/v1/summary -H 'Authorization: Bearer {DEMO_ADMIN_KEY}'")
         console.print("Ctrl-C to stop.")
-        uvicorn.run(create_app(c), host="127.0.0.1", port=port, log_level="warning")
+        with serving(c.settings.database_url):  # imports beside it take smaller transactions
+            uvicorn.run(create_app(c), host="127.0.0.1", port=port, log_level="warning")

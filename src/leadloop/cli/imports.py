@@ -35,10 +35,11 @@ from leadloop.services.imports import (
     load_mapping_file,
     parse_map_options,
 )
-from leadloop.services.imports.events import CHUNK_SIZE
+from leadloop.services.imports.events import CHUNK_SIZE, SERVED_CHUNK_SIZE
 from leadloop.services.imports.files import check_file
 from leadloop.services.imports.opportunities import load_stages_file
 from leadloop.store.migrate import alembic_config, current_revision
+from leadloop.store.serving import server_running
 
 app = typer.Typer(
     help="Bulk import events, contacts, accounts and opportunities from NDJSON, CSV or "
@@ -65,11 +66,12 @@ MappingOption = typer.Option(
     None, "--mapping", help="A YAML or JSON file of {column: field}; --map entries override it."
 )
 ChunkOption = typer.Option(
-    CHUNK_SIZE,
+    None,
     "--chunk-size",
     min=1,
-    help="Records per transaction (memory grows with it). Importing into SQLite beside a "
-    "running server, 10000 keeps its writes from waiting as long.",
+    help="Records per transaction (memory grows with it). Default 50000, or 10000 into a "
+    "SQLite store a Leadloop server is using, so that its writes wait less.",
+    show_default=False,
 )
 
 
@@ -221,7 +223,7 @@ def events_cmd(
     event_type: str | None = typer.Option(
         None, "--type", help="Message type for CSV/Parquet rows that have none, e.g. track."
     ),
-    chunk_size: int = ChunkOption,
+    chunk_size: int | None = ChunkOption,
     reader_process: bool | None = typer.Option(
         None,
         "--reader-process/--one-process",
@@ -241,6 +243,15 @@ def events_cmd(
             raise ValidationError("--source must be a name of 1 to 100 characters")
 
     def work(c: Container, ws: int, mapping: dict[str, str], tick: Tick) -> ImportReport:
+        size = chunk_size
+        if size is None:
+            size = CHUNK_SIZE
+            if server_running(c.settings.database_url):
+                size = SERVED_CHUNK_SIZE
+                console.print(
+                    f"A Leadloop server is using this store: {size:,} records a transaction, "
+                    "so that its writes wait less (--chunk-size to choose)."
+                )
         return import_events(
             c.ingest_store,
             c.directory,
@@ -250,7 +261,7 @@ def events_cmd(
             fmt=fmt,
             mapping=mapping,
             default_type=event_type,
-            chunk_size=chunk_size,
+            chunk_size=size,
             max_message_bytes=c.limits.max_message_bytes,
             progress=tick,
             reader_process=reader_process,

@@ -33,6 +33,7 @@ from leadloop.config import Settings
 from leadloop.logging import configure_logging
 from leadloop.services.handoff.worker import start_in_thread
 from leadloop.store.migrate import upgrade
+from leadloop.store.serving import serving
 
 Mode = Literal["thread", "process", "off"]
 
@@ -99,14 +100,15 @@ def serve(
         thread, stop = start_in_thread(background.delivery_worker())
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        uvicorn.run(
-            "leadloop.api.app:create_app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
+        with serving(settings.database_url):  # imports beside it take smaller transactions
+            uvicorn.run(
+                "leadloop.api.app:create_app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
+            )
     finally:
         signal.signal(signal.SIGTERM, previous)
         if supervisor is not None:

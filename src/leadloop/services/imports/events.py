@@ -31,7 +31,12 @@ CHUNK_SIZE = 50_000
 reader process: SQLite +18-34% (each commit is a WAL fsync plus a checkpoint), PostgreSQL
 +13%; the importer's peak RSS 443-626 MiB on SQLite (its page cache and mapped pages
 included) and ~290 MiB on PostgreSQL; 670 MiB over 20M events (bench/RESULTS.md, session
-15). Beside a live server on SQLite, a smaller chunk holds the write lock for less time."""
+15). Beside a live server on SQLite the CLI takes :data:`SERVED_CHUNK_SIZE` instead."""
+
+SERVED_CHUNK_SIZE = 10_000
+"""The CLI's default instead, into a SQLite store a Leadloop server is using
+(``store.serving``): its tracking writes wait for the import's transactions, about a fifth as
+long as at :data:`CHUNK_SIZE`, for 18-34% of the import's speed (bench/RESULTS.md)."""
 
 ANALYZE_FIRST = 10_000
 """Stored events after which an import first refreshes the identity tables' statistics
