@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -197,7 +197,7 @@ OPP_ROWS = st.lists(
             status,
             None
             if status == "open"
-            else created.replace(year=created.year + 1)
+            else created + timedelta(days=365)  # not replace(year=...): 29 February
             if days
             else created,
         ),
