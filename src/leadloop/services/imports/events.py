@@ -117,7 +117,7 @@ def import_events(
     if reader_process_wanted(path, job.fmt, reader_process):
         spec = EventFile(
             str(path), job.fmt, chunk_size, max_message_bytes, received_at, default_type,
-            plain_lane, workspace_id, source_id, ingest.sqlite, dict(mapping or {}),
+            plain_lane, workspace_id, source_id, ingest.sqlite, dict(mapping) if mapping else None,
         )  # fmt: skip
         return job.run_chunks(read_in_child(spec), write_block, progress=progress)
     return job.run(convert, write, chunk_size=chunk_size, progress=progress)
