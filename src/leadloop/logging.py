@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+import sys
+from typing import Any, TextIO
 
 
 def mask_email(email: str | None) -> str:
@@ -46,9 +47,26 @@ class KeyValueFormatter(logging.Formatter):
         return line
 
 
+class StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to ``sys.stderr`` as it is when a record is emitted, not as it was when logging
+    was configured: a test runner (Click's ``CliRunner``) or an embedding application may
+    swap it, and a handler holding the old, closed stream fails every later record."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        """Ignored: the stream is always the current ``sys.stderr``."""
+
+
 def configure_logging(level: str = "INFO", as_json: bool = False) -> None:
     """Route ``leadloop.*`` loggers to stderr with the key=value (or JSON) format."""
-    handler = logging.StreamHandler()
+    handler = StderrHandler()
     handler.setFormatter(KeyValueFormatter(as_json=as_json))
     root = logging.getLogger("leadloop")
     root.handlers[:] = [handler]
